@@ -1,0 +1,67 @@
+# GovReach: the two commands of the README, and the rest of the developer loop.
+# `make demo` sets everything up and serves GovReach; `make test` is exactly what CI runs.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+export GOVREACH_VAR_DIR ?= $(CURDIR)/var
+export UV_LINK_MODE ?= copy
+
+.PHONY: help env demo serve demo-data test lint types pytest packs-test check bench format clean
+
+help:
+	@echo "make demo   set up everything and serve GovReach on http://127.0.0.1:8000"
+	@echo "make test   everything CI runs: lint, types, tests, pack tests"
+	@echo "make bench  benchmarks (figures and ratios against a baseline in the same run)"
+
+$(UV):
+	@echo "uv not found: installing it with pip"
+	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
+	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+env: $(VENV)/.synced
+
+demo-data: env
+	@mkdir -p $(GOVREACH_VAR_DIR)
+	GOVREACH_DEBUG=1 $(RUN) govreach migrate --no-input
+	GOVREACH_DEBUG=1 $(RUN) govreach packs load packs/
+	GOVREACH_DEBUG=1 $(RUN) govreach demo setup
+
+demo: demo-data
+	@echo "GovReach is starting on http://127.0.0.1:8000 (Ctrl+C to stop)"
+	GOVREACH_DEBUG=1 $(RUN) govreach runserver 127.0.0.1:8000
+
+lint: env
+	$(RUN) ruff check src tests
+	$(RUN) ruff format --check src tests
+
+types: env
+	$(RUN) mypy
+
+pytest: env
+	$(RUN) pytest -p xdist -n 2 --dist loadgroup
+
+packs-test: env
+	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs check packs/
+	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs test packs/
+
+test: lint types pytest packs-test
+
+check: test
+
+format: env
+	$(RUN) ruff format src tests
+	$(RUN) ruff check --fix src tests
+
+bench: env
+	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach bench eligibility --pack pt-social-energy-tariff --households 1000000
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

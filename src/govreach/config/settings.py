@@ -1,0 +1,130 @@
+"""Django settings for GovReach. Everything that differs between machines comes from the environment.
+
+- ``GOVREACH_DEBUG=1`` for development (``make demo`` sets it); production runs with it unset.
+- ``DATABASE_URL`` selects the database (PostgreSQL in production); SQLite under ``var/`` by default.
+- ``GOVREACH_PACKS_DIR`` is where service packs are loaded from (``packs/`` in the checkout by default).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+VAR_DIR = Path(os.environ.get("GOVREACH_VAR_DIR", BASE_DIR / "var"))
+PACKS_DIR = Path(os.environ.get("GOVREACH_PACKS_DIR", BASE_DIR / "packs"))
+
+DEBUG = os.environ.get("GOVREACH_DEBUG", "") == "1"
+
+_secret = os.environ.get("GOVREACH_SECRET_KEY", "")
+if not _secret:
+    if not DEBUG and os.environ.get("GOVREACH_ALLOW_INSECURE_KEY", "") != "1":
+        raise ImproperlyConfigured(
+            "GOVREACH_SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set GOVREACH_DEBUG=1 "
+            "for a development server."
+        )
+    _secret = "insecure-development-key-" + "x" * 40  # noqa: S105 - only with DEBUG or tests
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = [h for h in os.environ.get("GOVREACH_ALLOWED_HOSTS", "").split(",") if h]
+if DEBUG and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "govreach.catalogue",
+    "govreach.registry",
+    "govreach.web",
+    "govreach.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "govreach.config.urls"
+WSGI_APPLICATION = "govreach.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'govreach.sqlite3'}",
+        conn_max_age=int(os.environ.get("GOVREACH_DB_CONN_MAX_AGE", "0")),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("pt", "Português"),
+    ("pt-br", "Português (Brasil)"),
+    ("bn", "বাংলা"),
+    ("ko", "한국어"),
+]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Security by default; development relaxes only what a plain-HTTP local server needs.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = not DEBUG and os.environ.get("GOVREACH_SSL_REDIRECT", "1") == "1"
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("GOVREACH_LOG_LEVEL", "INFO")},
+}

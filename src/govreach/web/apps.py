@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    name = "govreach.web"
+    verbose_name = "Citizen and staff web"
