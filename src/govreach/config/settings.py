@@ -27,7 +27,7 @@ if not _secret:
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set GOVREACH_DEBUG=1 "
             "for a development server."
         )
-    _secret = "insecure-development-key-" + "x" * 40  # noqa: S105 - only with DEBUG or tests
+    _secret = "insecure-development-key-" + "x" * 40
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = [h for h in os.environ.get("GOVREACH_ALLOWED_HOSTS", "").split(",") if h]
