@@ -1,0 +1,494 @@
+"""Load a service pack from its folder, validate it whole, and report every problem with its place.
+
+A problem names the file, the line, the field and the fix. An unknown field suggests the nearest
+known one; an unknown name in a rule lists the names that exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from govreach.packs import schema
+from govreach.packs.yamlpos import Located, YamlSyntaxError, load_located
+from govreach.rules import ast
+from govreach.rules.errors import RuleError
+from govreach.rules.model import (
+    BOOLEAN,
+    DATE,
+    INTEGER,
+    NUMBER,
+    TEXT,
+    Criterion,
+    Decision,
+    Definition,
+    FieldSpec,
+    Group,
+    InputSchema,
+    Output,
+    Parameter,
+    ParameterValue,
+    RuleSet,
+)
+from govreach.rules.parser import parse_expression
+from govreach.rules.text import placeholders
+
+KNOWN_ENTRIES = {"service.yaml", "parameters.yaml", "rules.yaml", "tests", "forms", "workflow.yaml",
+                 "messages", "data", "README.md", "CHANGELOG.md"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PackProblem:
+    """One thing wrong in a pack, located for the person who must fix it."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field_ = f" {self.field}:" if self.field else ""
+        fix = f"\n    fix: {self.fix}" if self.fix else ""
+        return f"{where}:{field_} {self.message}{fix}"
+
+
+class PackInvalid(Exception):
+    """The pack cannot be loaded; ``problems`` lists everything wrong, not just the first thing."""
+
+    def __init__(self, path: Path, problems: list[PackProblem]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: {len(problems)} problem(s)\n" + "\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A loaded, checked service pack."""
+
+    path: Path
+    service: schema.ServiceFile
+    ruleset: RuleSet
+    tests: dict[str, list[schema.TestCase]]
+    digest: str
+    languages: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return self.service.id
+
+    @property
+    def version(self) -> str:
+        return self.service.version
+
+    def title(self, language: str) -> str:
+        return text_in(self.service.title, language)
+
+
+def text_in(texts: dict[str, str] | None, language: str) -> str:
+    """The text in ``language``, else in the same base language, else English, else any."""
+    if not texts:
+        return ""
+    if language in texts:
+        return texts[language]
+    base = language.split("-")[0]
+    for lang, text in texts.items():
+        if lang.split("-")[0] == base:
+            return text
+    return texts.get("en") or next(iter(texts.values()))
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found.extend(_models_in(arg))
+    return found
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """Field names (aliases first) of the model found at ``loc`` inside ``model``."""
+    current: Any = model
+    for part in loc:
+        models = _models_in(current)
+        if isinstance(part, str) and models:
+            m = next((m for m in models if part in m.model_fields or _alias_of(m, part)), None)
+            if m is None:
+                return []
+            name = _alias_of(m, part) or part
+            current = m.model_fields[name].annotation
+        else:
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            # list[X] -> X; dict[K, V] -> V; X | Y -> search both
+            inner: list[Any] = []
+            for a in args or [current]:
+                origin = typing.get_origin(a)
+                if origin in (list, dict):
+                    inner.append(typing.get_args(a)[-1])
+                elif isinstance(a, types.UnionType) or origin is typing.Union:
+                    inner.extend(typing.get_args(a))
+                else:
+                    inner.append(a)
+            current = typing.Union[tuple(inner)] if len(inner) > 1 else inner[0]  # noqa: UP007
+    names: list[str] = []
+    for m in _models_in(current):
+        for name, info in m.model_fields.items():
+            names.append(info.alias or name)
+    return names
+
+
+def _alias_of(model: type[BaseModel], alias: str) -> str | None:
+    for name, info in model.model_fields.items():
+        if info.alias == alias:
+            return name
+    return None
+
+
+def _pydantic_problems(
+    exc: ValidationError, file: str, located: Located, model: type[BaseModel] | None, prefix: tuple[str | int, ...] = ()
+) -> list[PackProblem]:
+    problems: list[PackProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "function-after"))))
+        full = (*prefix, *loc)
+        kind = err["type"]
+        message, fix = err["msg"], None
+        if kind == "extra_forbidden":
+            known = _known_fields(model, loc[:-1]) if model is not None else []
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            message = f"unknown field '{loc[-1]}'"
+            fix = f"did you mean '{close[0]}'?" if close else (f"known fields: {', '.join(known)}" if known else None)
+        elif kind == "missing":
+            message = f"the field '{loc[-1]}' is required"
+            fix = f"add '{loc[-1]}:'"
+        elif kind == "string_pattern_mismatch":
+            fix = _pattern_fix(str(loc[-1]) if loc else "")
+        elif kind == "literal_error":
+            fix = f"use one of {err.get('ctx', {}).get('expected', '')}"
+        key = (_dotted(full), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(PackProblem(file, located.line_of(full), _dotted(full), message, fix))
+    return problems
+
+
+def _pattern_fix(field_name: str) -> str:
+    return {
+        "id": "use lower-case words joined by '-' (packs) or '_' (criteria), e.g. 'small_domestic_contract'",
+        "version": "use MAJOR.MINOR.PATCH, e.g. 1.2.0",
+        "country": "use the ISO 3166-1 alpha-2 code, e.g. PT",
+    }.get(field_name, "see `govreach packs schema` for the allowed form")
+
+
+def _infer_type(values: list[Any]) -> str | None:
+    kinds: set[str] = set()
+    for v in values:
+        if isinstance(v, bool):
+            kinds.add(BOOLEAN)
+        elif isinstance(v, int):
+            kinds.add(INTEGER)
+        elif isinstance(v, float):
+            kinds.add(NUMBER)
+        elif isinstance(v, str):
+            kinds.add(TEXT)
+        elif isinstance(v, dt.date):
+            kinds.add(DATE)
+        elif isinstance(v, list):
+            inner = _infer_type(v) if v else TEXT
+            kinds.add(f"list[{inner}]" if inner else "?")
+        else:
+            kinds.add("?")
+    if kinds <= {INTEGER, NUMBER} and kinds:
+        return NUMBER if NUMBER in kinds else INTEGER
+    if kinds <= {"list[integer]", "list[number]"} and kinds:
+        return "list[number]" if "list[number]" in kinds else "list[integer]"
+    return kinds.pop() if len(kinds) == 1 and "?" not in kinds else None
+
+
+class _PackBuilder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[PackProblem] = []
+        self.files: dict[str, Located] = {}
+
+    def problem(self, file: str, at: tuple[str | int, ...], message: str, fix: str | None = None) -> None:
+        located = self.files.get(file)
+        line = located.line_of(at) if located else None
+        self.problems.append(PackProblem(f"{self.path.name}/{file}", line, _dotted(at), message, fix))
+
+    def load(self, file: str, required: bool = True) -> Located | None:
+        p = self.path / file
+        if not p.exists():
+            if required:
+                self.problems.append(
+                    PackProblem(f"{self.path.name}/{file}", None, "", "the file is missing", f"create {file}")
+                )
+            return None
+        try:
+            located = load_located(p)
+        except YamlSyntaxError as exc:
+            self.problems.append(PackProblem(f"{self.path.name}/{file}", exc.line, "", f"YAML syntax: {exc}"))
+            return None
+        self.files[file] = located
+        return located
+
+    def validate(self, file: str, model: type[BaseModel], located: Located) -> Any:
+        try:
+            return model.model_validate(located.data if located.data is not None else {})
+        except ValidationError as exc:
+            for p in _pydantic_problems(exc, f"{self.path.name}/{file}", located, model):
+                self.problems.append(p)
+            return None
+
+
+def _texts(t: dict[str, str] | None) -> dict[str, str]:
+    return dict(t) if t else {}
+
+
+def load_pack(path: Path | str) -> Pack:
+    """Load and check the pack in folder ``path``; raise PackInvalid listing every problem."""
+    pack, problems = _load(Path(path))
+    if problems or pack is None:
+        raise PackInvalid(Path(path), problems)
+    return pack
+
+
+def check_pack(path: Path | str) -> list[PackProblem]:
+    """Every problem of the pack in ``path`` (empty when it is sound)."""
+    return _load(Path(path))[1]
+
+
+def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:  # noqa: C901 - one pass per file, in order
+    b = _PackBuilder(path)
+    if not path.is_dir():
+        return None, [PackProblem(str(path), None, "", "not a pack folder", "give the folder that holds service.yaml")]
+    for entry in sorted(path.iterdir()):
+        if entry.name not in KNOWN_ENTRIES and not entry.name.startswith("."):
+            close = difflib.get_close_matches(entry.name, sorted(KNOWN_ENTRIES), n=1)
+            b.problems.append(
+                PackProblem(
+                    f"{path.name}/{entry.name}", None, "", "unknown file in a pack",
+                    f"did you mean '{close[0]}'?" if close else f"a pack holds {', '.join(sorted(KNOWN_ENTRIES))}",
+                )
+            )  # fmt: skip
+
+    service_doc = b.load("service.yaml")
+    service = b.validate("service.yaml", schema.ServiceFile, service_doc) if service_doc else None
+    languages: tuple[str, ...] = tuple(service.languages) if service else ("en",)
+
+    def require_languages(file: str, at: tuple[str | int, ...], texts: dict[str, str] | None) -> None:
+        if texts is None:
+            return
+        missing = [lang for lang in languages if lang not in texts]
+        if missing:
+            b.problem(file, at, f"no text in {', '.join(missing)}", f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})")
+
+    if service is not None:
+        require_languages("service.yaml", ("title",), service.title)
+        require_languages("service.yaml", ("summary",), service.summary)
+
+    # parameters.yaml
+    parameters: dict[str, Parameter] = {}
+    params_doc = b.load("parameters.yaml", required=False)
+    if params_doc is not None:
+        if params_doc.data is not None and not isinstance(params_doc.data, dict):
+            b.problem("parameters.yaml", (), "expected a mapping of parameter names", "write name: {description, values}")
+        for name, raw in (params_doc.data or {}).items() if isinstance(params_doc.data, dict) else []:
+            try:
+                ident = TypeAdapter(schema.Identifier).validate_python(name)
+                spec = schema.ParameterSpec.model_validate(raw)
+            except ValidationError as exc:
+                b.problems.extend(_pydantic_problems(exc, f"{path.name}/parameters.yaml", params_doc, schema.ParameterSpec, (name,)))
+                continue
+            require_languages("parameters.yaml", (name, "description"), spec.description)
+            if isinstance(spec.values, dict):
+                entries = [ParameterValue(d, v, None) for d, v in sorted(spec.values.items())]
+            else:
+                entries = sorted((ParameterValue(e.valid_from, e.value, e.reference) for e in spec.values), key=lambda v: v.valid_from)
+            dates = [e.valid_from for e in entries]
+            if len(set(dates)) != len(dates):
+                b.problem("parameters.yaml", (name, "values"), "two values start on the same date", "keep one value per date")
+            inferred = _infer_type([e.value for e in entries])
+            type_ = spec.type or inferred
+            if type_ is None:
+                b.problem("parameters.yaml", (name, "values"), "the values do not share one type", "give every value the same type, or set 'type:'")
+                continue
+            if spec.type and inferred and not (spec.type == inferred or (spec.type == NUMBER and inferred == INTEGER) or (spec.type == "list[number]" and inferred == "list[integer]")):
+                b.problem("parameters.yaml", (name, "type"), f"declared {spec.type} but the values are {inferred}")
+            if type_ == NUMBER:
+                entries = [ParameterValue(e.valid_from, float(e.value), e.reference) for e in entries]
+            parameters[ident] = Parameter(
+                name=ident, type=type_, values=tuple(entries), description=_texts(spec.description),
+                unit=spec.unit, reference=spec.reference, reference_url=spec.url,
+            )  # fmt: skip
+
+    # rules.yaml
+    rules_doc = b.load("rules.yaml")
+    rules = b.validate("rules.yaml", schema.RulesFile, rules_doc) if rules_doc else None
+    ruleset: RuleSet | None = None
+    node_paths: dict[str, tuple[str | int, ...]] = {}
+    if rules is not None and service is not None:
+        ruleset = _build_ruleset(b, service, rules, parameters, node_paths, require_languages)
+
+    # tests/*.yaml
+    tests: dict[str, list[schema.TestCase]] = {}
+    tests_dir = path / "tests"
+    if tests_dir.is_dir():
+        for test_file in sorted(tests_dir.glob("*.y*ml")):
+            rel = f"tests/{test_file.name}"
+            doc = b.load(rel)
+            if doc is None:
+                continue
+            parsed = b.validate(rel, schema.TestsFile, doc)
+            if parsed is None:
+                continue
+            tests[rel] = list(parsed.cases)
+            if ruleset is not None:
+                _check_test_names(b, rel, parsed, ruleset)
+
+    digest = hashlib.sha256()
+    for f in sorted(path.rglob("*")):
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts):
+            digest.update(str(f.relative_to(path)).encode())
+            digest.update(f.read_bytes())
+    if b.problems or service is None or ruleset is None:
+        return None, b.problems
+    return Pack(path, service, ruleset, tests, digest.hexdigest(), languages), []
+
+
+def _check_test_names(b: _PackBuilder, rel: str, parsed: schema.TestsFile, ruleset: RuleSet) -> None:
+    ids = {node.id for _d, node, _ in ruleset.criteria()}
+    for i, case in enumerate(parsed.cases):
+        for name in case.expect.decisions:
+            if name not in ruleset.decisions:
+                b.problem(rel, ("cases", i, "expect", "decisions", name), f"no decision '{name}'", f"decisions: {', '.join(ruleset.decisions)}")
+        for cid in case.expect.criteria:
+            if cid not in ids:
+                close = difflib.get_close_matches(cid, sorted(ids), n=1)
+                b.problem(rel, ("cases", i, "expect", "criteria", cid), f"no criterion '{cid}'", f"did you mean '{close[0]}'?" if close else None)
+        for name in case.expect.outputs:
+            if name not in ruleset.outputs:
+                b.problem(rel, ("cases", i, "expect", "outputs", name), f"no output '{name}'")
+
+
+def _build_ruleset(
+    b: _PackBuilder,
+    service: schema.ServiceFile,
+    rules: schema.RulesFile,
+    parameters: dict[str, Parameter],
+    node_paths: dict[str, tuple[str | int, ...]],
+    require_languages: Any,
+) -> RuleSet | None:
+    file = "rules.yaml"
+
+    def field_spec(name: str, raw: schema.InputField | str) -> FieldSpec:
+        if isinstance(raw, str):
+            return FieldSpec(name, raw)
+        return FieldSpec(name, raw.type, _texts(raw.description), raw.unit, tuple(raw.values) if raw.values else None)
+
+    unit_fields = {n: field_spec(n, f) for n, f in rules.inputs.unit.items()}
+    member_fields = {n: field_spec(n, f) for n, f in rules.inputs.members.items()}
+    if service.unit == "person" and member_fields:
+        b.problem(file, ("inputs", "members"), "a person-level service has no members", "set unit: household in service.yaml or remove inputs.members")
+
+    def parse(at: tuple[str | int, ...], text: str) -> ast.Expr | None:
+        try:
+            return parse_expression(text)
+        except RuleError as exc:
+            b.problem(file, at, f"{exc.message}" + (f" (at character {exc.column})" if exc.column else ""), exc.fix)
+            return None
+
+    definitions: dict[str, Definition] = {}
+    for name, raw in rules.definitions.items():
+        text, desc = (raw, None) if isinstance(raw, str) else (raw.expr, raw.description)
+        expr = parse(("definitions", name), text)
+        if expr is not None:
+            definitions[name] = Definition(name, text, expr, _texts(desc))
+    outputs: dict[str, Output] = {}
+    for name, raw in rules.outputs.items():
+        text, desc = (raw, None) if isinstance(raw, str) else (raw.expr, raw.description)
+        expr = parse(("outputs", name), text)
+        if expr is not None:
+            outputs[name] = Output(name, text, expr, _texts(desc))
+
+    def build_node(spec: schema.CriterionSpec, at: tuple[str | int, ...]) -> Criterion | Group | None:
+        node_paths[spec.id] = at
+        for key in ("title", "because", "because_not"):
+            require_languages(file, (*at, key), getattr(spec, key))
+        if spec.when is not None:
+            expr = parse((*at, "when"), spec.when)
+            if expr is None:
+                return None
+            return Criterion(spec.id, spec.when, expr, spec.reference, spec.url, _texts(spec.title), _texts(spec.because), _texts(spec.because_not))
+        mode = "all" if spec.all is not None else "any"
+        children_specs = spec.all if spec.all is not None else spec.any or []
+        children = [build_node(c, (*at, mode, i)) for i, c in enumerate(children_specs)]
+        if any(c is None for c in children):
+            return None
+        return Group(spec.id, mode, tuple(c for c in children if c is not None), spec.reference, spec.url, _texts(spec.title), _texts(spec.because), _texts(spec.because_not))  # type: ignore[arg-type]
+
+    decisions: dict[str, Decision] = {}
+    for name, dspec in rules.decisions.items():
+        at: tuple[str | int, ...] = ("decisions", name)
+        mode = "all" if dspec.all is not None else "any"
+        group_spec = schema.CriterionSpec.model_validate(
+            {"id": name, mode: [c.model_dump(by_alias=True, exclude_none=True) for c in (dspec.all or dspec.any or [])],
+             **({"title": dspec.title} if dspec.title else {}),
+             **({"because": dspec.because} if dspec.because else {}),
+             **({"because_not": dspec.because_not} if dspec.because_not else {})}
+        )  # fmt: skip
+        root = build_node(group_spec, at)
+        node_paths[name] = at
+        if isinstance(root, Group):
+            decisions[name] = Decision(name, root, _texts(dspec.title))
+    if len(b.problems) and not decisions:
+        return None
+    rs = RuleSet(
+        id=service.id,
+        version=service.version,
+        inputs=InputSchema(service.unit, unit_fields, member_fields),
+        parameters=parameters,
+        definitions=definitions,
+        decisions=decisions,
+        outputs=outputs,
+        main=service.decision,
+    )
+    for where, exc in rs.check():
+        if where[0] == "decisions" and len(where) == 3:
+            at = node_paths.get(where[2], where[:2])
+            at = (*at, "when") if where[2] in node_paths and not where[2] in rules.decisions else at
+        else:
+            at = where
+        msg = exc.message if isinstance(exc, RuleError) else str(exc)
+        column = exc.column if isinstance(exc, RuleError) else None
+        b.problem(file, at, msg + (f" (at character {column})" if column else ""), exc.fix if isinstance(exc, RuleError) else None)
+    # because texts may only fill in names the unit level knows
+    known = set(unit_fields) | set(parameters) | set(definitions) | {"decision_date", "missing"}
+    for _decision, node, _depth in rs.criteria():
+        at = node_paths.get(node.id, ("decisions",))
+        for key in ("because", "because_not"):
+            for lang, text in getattr(node, key).items():
+                for name in placeholders(text):
+                    if name not in known:
+                        close = difflib.get_close_matches(name, sorted(known), n=1)
+                        b.problem(file, (*at, key, lang), f"the text fills in '{{{name}}}', which is not a unit fact, parameter or definition", f"did you mean '{{{close[0]}}}'?" if close else None)
+    return rs
