@@ -77,6 +77,7 @@ class LinkageOutcome:
     pairs_compared: int = 0
     prior: float | None = None
     model: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def results(self) -> Iterator[LinkResult]:
         """The links as `LinkResult`s, evidence decoded."""
@@ -199,6 +200,7 @@ def _probabilistic(
     engine: Engine,
     settings: LinkageSettings,
     comparisons: list[FieldComparison],
+    rules: list[tuple[str, ...]],
     timings: dict[str, float],
 ) -> _Scored | None:
     """Train on all records, score the pool, and leave candidate pairs in the local table `prob_links`."""
@@ -222,7 +224,7 @@ def _probabilistic(
         log_level=None,
     )
     trainer.training.estimate_u_using_random_sampling(max_pairs=settings.max_pairs_u, seed=settings.seed)
-    for rule in training_rules(settings):
+    for rule in training_rules(rules):
         trainer.training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=settings.max_pairs_em
         )
@@ -362,11 +364,12 @@ def link_records(
     settings = settings or LinkageSettings()
     require_engine(settings.engine)
     timings: dict[str, float] = {}
+    notes: list[str] = []
     started = total_started = time.perf_counter()
     con = duckdb.connect()
     try:
-        columns = [c for c in PERSON_COLUMNS if c in left.column_names or c in right.column_names]
-        columns += [c for c in settings.deterministic_on if c not in columns]
+        # Every standard column exists after preparation (NULL when absent), so rules can name it.
+        columns = [*PERSON_COLUMNS, *(c for c in settings.deterministic_on if c not in PERSON_COLUMNS)]
         _prepare(con, left, "reg_left", columns)
         _prepare(con, right, "reg_right", columns)
         present = {c for c in columns if _non_null_everywhere(con, c)}
@@ -379,7 +382,14 @@ def link_records(
 
         comparisons = [c for c in field_comparisons(settings, id_columns) if c.column in present]
         engine = open_engine(settings.engine, con)
-        scored = _probabilistic(engine, settings, comparisons, timings)
+        rules = [
+            r for r in settings.training_blocking_rules if all(c in present for c in r if c.isidentifier())
+        ]
+        if rules:
+            scored = _probabilistic(engine, settings, comparisons, rules, timings)
+        else:
+            scored = None
+            notes.append("probabilistic step skipped: no training blocking rule has data on both sides")
 
         started = time.perf_counter()
         links = _resolve(con, settings, scored is not None)
@@ -396,4 +406,5 @@ def link_records(
         pairs_compared=scored.pairs_compared if scored else 0,
         prior=scored.prior if scored else None,
         model=scored.model if scored else {},
+        notes=tuple(notes),
     )

@@ -112,6 +112,6 @@ def splink_settings(
     }
 
 
-def training_rules(settings: LinkageSettings) -> list[Any]:
+def training_rules(rules: Sequence[tuple[str, ...]]) -> list[Any]:
     """Blocking rules for the EM passes; each pass estimates m for the columns it does not block on."""
-    return [block_on(*rule) for rule in settings.training_blocking_rules]
+    return [block_on(*rule) for rule in rules]

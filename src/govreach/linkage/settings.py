@@ -37,7 +37,7 @@ class LinkageSettings:
     )
     name_jaro_winkler_thresholds: tuple[float, ...] = (0.92, 0.88, 0.70)
     term_frequency_adjustments: bool = True
-    max_pairs_u: float = 5e6
+    max_pairs_u: float = 2e6
     max_pairs_em: float | None = 1e6
     seed: int = 42
     one_to_one: bool = True
