@@ -1,0 +1,1 @@
+"""Country-specific registries, one module per reference country (``write_registries`` in each)."""
