@@ -1,6 +1,11 @@
-"""URL configuration: the public catalogue, the REST API and the admin."""
+"""URL configuration: the public catalogue, the REST API and the admin.
+
+In development (DEBUG) static files, such as the API docs page's Swagger UI shipped with
+django-ninja, are served from the installed apps so the docs work without internet.
+"""
 
 from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from govreach.api.api import api
@@ -9,4 +14,5 @@ urlpatterns = [
     path("", include("govreach.web.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    *staticfiles_urlpatterns(),  # empty unless DEBUG
 ]

@@ -1,8 +1,134 @@
-"""Public pages: the catalogue of services."""
+"""Public pages: the catalogue of services and one page per service. Server-rendered, no JavaScript."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+
+from govreach.catalogue import describe
+from govreach.catalogue.models import ServicePack
+from govreach.catalogue.selectors import (
+    ServicePackNotFound,
+    ServicePackUnavailable,
+    pack_for,
+    service_pack_get,
+    service_pack_list,
+)
+from govreach.rules.text import format_value
+from govreach.web.language import DEFAULT_LANGUAGE, choose_language, language_name, text_and_language
+from govreach.web.texts import country_name, ui_language, ui_texts
+
+
+def _text(texts: dict[str, str] | None, language: str) -> dict[str, str]:
+    text, lang = text_and_language(texts, language)
+    return {"text": text, "lang": lang}
+
+
+def _page(request: HttpRequest, language: str, is_explicit: bool, available: list[str]) -> dict[str, Any]:
+    """What every page shares: the languages on offer and the words of the page itself."""
+    ui_lang = ui_language(language)
+    return {
+        "language": language,
+        "page_lang": ui_lang,
+        "ui": ui_texts(language),
+        # Pack texts are in ``language``; mark them when the page's own words fall back to English.
+        "content_lang_attr": format_html(' lang="{}"', language) if language != ui_lang else "",
+        "lang_query": f"?{urlencode({'lang': language})}" if is_explicit else "",
+        "language_links": [
+            {
+                "code": code,
+                "name": language_name(code),
+                "is_current": code == language,
+                "query": f"?lang={code}",
+            }
+            for code in available
+        ],
+    }
+
+
+def _legal_basis(row: ServicePack, language: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "reference": ref["reference"],
+            "title": _text(ref.get("title"), language),
+            "url": ref.get("url"),
+            "in_force_from": ref.get("in_force_from"),
+        }
+        for ref in row.legal_basis
+    ]
+
+
+def _service(row: ServicePack, language: str, ui: dict[str, str], lang_query: str) -> dict[str, Any]:
+    return {
+        "id": row.pack_id,
+        "version": row.version,
+        "url": reverse("web:service", kwargs={"pack_id": row.pack_id}) + lang_query,
+        "title": _text(row.titles, language),
+        "summary": _text(row.summaries, language),
+        "kind": ui.get(row.kind, row.kind),
+        "unit": ui.get(row.unit, row.unit),
+        "country": country_name(row.country, language),
+        "owner": row.owner,
+        "legal_basis": _legal_basis(row, language),
+    }
+
+
+def _respond(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    # The language follows Accept-Language: a cache must not serve one visitor's language to another.
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/catalogue.html", {"services": []})
+    """Every service on offer, in the visitor's language where the packs have it."""
+    rows = list(service_pack_list())
+    available = list(dict.fromkeys([DEFAULT_LANGUAGE, *(lang for row in rows for lang in row.languages)]))
+    language, is_explicit = choose_language(request, available)
+    context = _page(request, language, is_explicit, available)
+    context["services"] = [_service(row, language, context["ui"], context["lang_query"]) for row in rows]
+    return _respond(request, "web/catalogue.html", context)
+
+
+def service(request: HttpRequest, pack_id: str) -> HttpResponse:
+    """One service: who is entitled and why, the parameters in force today, the facts a decision needs."""
+    try:
+        row = service_pack_get(pack_id)
+    except ServicePackNotFound:
+        raise Http404(f"No service '{pack_id}'") from None
+    language, is_explicit = choose_language(request, row.languages)
+    context = _page(request, language, is_explicit, row.languages)
+    ui = context["ui"]
+    context["service"] = _service(row, language, ui, context["lang_query"])
+    try:
+        pack = pack_for(row)
+    except ServicePackUnavailable:
+        return _respond(request, "web/unavailable.html", context, status=503)
+    today = timezone.localdate()
+    unit_fields, member_fields = describe.inputs_of(pack, language)
+    context.update(
+        {
+            "today": today,
+            "parameters_title": ui["parameters"].format(date=today.isoformat()),
+            "inputs_intro": ui[
+                "inputs_person" if row.unit == ServicePack.Unit.PERSON else "inputs_household"
+            ],
+            "decisions": describe.decisions_of(pack, language),
+            "parameters": [
+                {"info": p, "value": None if p.value is None else format_value(p.value)}
+                for p in describe.parameters_on(pack, today, language)
+            ],
+            "unit_fields": unit_fields,
+            "member_fields": member_fields,
+            "api_detail_url": reverse("api:service_detail", kwargs={"pack_id": row.pack_id}),
+            "api_eligibility_url": reverse("api:service_eligibility", kwargs={"pack_id": row.pack_id}),
+        }
+    )
+    return _respond(request, "web/service.html", context)
