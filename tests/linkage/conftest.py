@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from govreach.linkage import LinkageOutcome, LinkageSettings, link_records
 from govreach.linkage.synthetic import DefectRates, RegistryPair, make_registry_pair
+
+#: Defaults, with a smaller u-sampling budget: a few thousand records need far fewer than 2e6 pairs.
+TEST_SETTINGS = LinkageSettings(max_pairs_u=3e5)
+
+
+def settings_for_tests(**changes: Any) -> LinkageSettings:
+    """`TEST_SETTINGS` with `changes` applied."""
+    return replace(TEST_SETTINGS, **changes)
 
 
 def make_pair(n_persons: int, *, seed: int = 7, **rates: float) -> RegistryPair:
@@ -20,4 +31,4 @@ def pair_2000() -> RegistryPair:
 
 @pytest.fixture(scope="session")
 def outcome_2000(pair_2000: RegistryPair) -> LinkageOutcome:
-    return link_records(pair_2000.left, pair_2000.right, settings=LinkageSettings())
+    return link_records(pair_2000.left, pair_2000.right, settings=TEST_SETTINGS)

@@ -19,7 +19,7 @@ from govreach.linkage import (
 )
 from govreach.linkage.synthetic import RegistryPair
 
-from .conftest import make_pair
+from .conftest import TEST_SETTINGS, make_pair, settings_for_tests
 
 
 def _by_pair(outcome: LinkageOutcome) -> dict[tuple[str, str], dict[str, Any]]:
@@ -77,7 +77,7 @@ def test_a_shared_id_links_even_when_names_disagree_and_evidence_shows_them() ->
         {"record_id": ["b1", "b2"], "national_id": ["123456789", None], "given_name": ["Joana", "Rui"]}
     )
 
-    outcome = link_records(left, right)
+    outcome = link_records(left, right, settings=TEST_SETTINGS)
 
     (row,) = outcome.links.to_pylist()
     assert (row["left_id"], row["right_id"], row["method"]) == ("a1", "b1", "deterministic")
@@ -89,11 +89,24 @@ def test_a_shared_id_links_even_when_names_disagree_and_evidence_shows_them() ->
 
 def test_each_left_record_gets_at_most_one_accepted_link(outcome_2000: LinkageOutcome) -> None:
     accepted = [r for r in outcome_2000.links.to_pylist() if r["status"] == "accepted"]
-    lefts = Counter(r["left_id"] for r in accepted)
-    rights = Counter(r["right_id"] for r in accepted)
 
-    assert max(lefts.values()) == 1
-    assert max(rights.values()) == 1  # one_to_one is the default
+    assert max(Counter(r["left_id"] for r in accepted).values()) == 1
+
+
+def test_one_to_one_also_gives_each_right_record_at_most_one_accepted_link() -> None:
+    pair = make_pair(150, seed=13, missing_national_id=1.0)
+    left = pair.left
+    left = pa.concat_tables([left, left.slice(0, 1).set_column(0, "record_id", pa.array(["L-dup"]))])
+
+    loose = link_records(left, pair.right, settings=TEST_SETTINGS)
+    strict = link_records(left, pair.right, settings=settings_for_tests(one_to_one=True))
+
+    def max_links_per_right(outcome: LinkageOutcome) -> int:
+        accepted = [r["right_id"] for r in outcome.links.to_pylist() if r["status"] == "accepted"]
+        return max(Counter(accepted).values())
+
+    assert max_links_per_right(loose) == 2  # both copies of the left person link to their right record
+    assert max_links_per_right(strict) == 1
 
 
 def test_a_right_duplicate_is_sent_to_review_not_linked_twice() -> None:
@@ -103,7 +116,7 @@ def test_a_right_duplicate_is_sent_to_review_not_linked_twice() -> None:
     right = pa.concat_tables([right, duplicate])
     twin = right.column("record_id")[0].as_py()
 
-    outcome = link_records(pair.left, right)
+    outcome = link_records(pair.left, right, settings=TEST_SETTINGS)
 
     rows = [r for r in outcome.links.to_pylist() if r["right_id"] in (twin, "R-dup")]
     statuses = sorted(r["status"] for r in rows)
@@ -123,7 +136,7 @@ def test_pairs_are_routed_by_the_thresholds() -> None:
         stale_address=0.9,
         missing_phone=0.7,
     )
-    settings = LinkageSettings(
+    settings = settings_for_tests(
         upper_threshold=0.9, lower_threshold=0.3, blocking_rules=(("sex",),), min_candidate_probability=0.0
     )
 
@@ -172,10 +185,10 @@ def test_probabilistic_evidence_names_each_level_and_the_values_compared(
 
 
 def test_the_same_input_and_seed_give_the_same_links() -> None:
-    pair = make_pair(300, seed=5, missing_national_id=0.5)
+    pair = make_pair(150, seed=5, missing_national_id=0.5)
 
-    first = link_records(pair.left, pair.right)
-    second = link_records(pair.left, pair.right)
+    first = link_records(pair.left, pair.right, settings=TEST_SETTINGS)
+    second = link_records(pair.left, pair.right, settings=TEST_SETTINGS)
 
     assert first.links.equals(second.links)
 

@@ -367,6 +367,7 @@ def link_records(
     notes: list[str] = []
     started = total_started = time.perf_counter()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         # Every standard column exists after preparation (NULL when absent), so rules can name it.
         columns = [*PERSON_COLUMNS, *(c for c in settings.deterministic_on if c not in PERSON_COLUMNS)]

@@ -40,7 +40,7 @@ class LinkageSettings:
     max_pairs_u: float = 2e6
     max_pairs_em: float | None = 1e6
     seed: int = 42
-    one_to_one: bool = True
+    one_to_one: bool = False
     min_candidate_probability: float = 0.01
 
     def __post_init__(self) -> None:
