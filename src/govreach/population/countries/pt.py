@@ -88,6 +88,8 @@ def _address_variants(
     without_floor = pc.binary_join(pc.list_slice(pc.split_pattern(subset, ", "), 0, 2), ", ")
     kind = rng.integers(0, 4, size=rows.size)
     replaced = pc.choose(pa.array(np.minimum(kind, 2).astype(np.int8)), abbreviated, upper, without_floor)
+    # A spelling that happens to equal the original (no abbreviation, no floor) falls back to capitals.
+    replaced = pc.if_else(pc.equal(replaced, subset), upper, replaced)
     mask = pa.array(mismatch)
     new_address = pc.replace_with_mask(address, mask, replaced)
     # Variant 3 keeps the spelling but carries another postcode extension (a re-coded street).
