@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from govreach.registry.mapping import (
@@ -59,6 +61,75 @@ T = TypeVar("T")
 def _chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _max_params() -> int:
+    """Bound parameters one statement may carry on this database."""
+    if connection.vendor == "sqlite":
+        raw = connection.connection
+        if raw is not None and hasattr(raw, "getlimit"):
+            return min(int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)), 32_000)
+        return 999
+    return 60_000  # PostgreSQL's limit is 65,535
+
+
+def _column_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How one Python value becomes a database value for ``field`` (None: pass it through)."""
+    if isinstance(field, models.JSONField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, models.DateTimeField):
+        # A batch stamps one or two distinct times on every row: adapt each once.
+        return functools.lru_cache(maxsize=64)(connection.ops.adapt_datetimefield_value)
+    if isinstance(field, models.DateField):
+        return connection.ops.adapt_datefield_value
+    return None
+
+
+def _insert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    return_ids: bool = False,
+    conflict_do_nothing: Sequence[str] = (),
+) -> list[int]:
+    """Multi-row INSERT of plain tuples (``columns`` are attnames), returning new ids in order.
+
+    The ORM's ``bulk_create`` builds and prepares a model instance per row, about five times the
+    cost of the insert itself at national scale; this prepares only the columns that need it.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [next(f for f in meta.concrete_fields if f.attname == c) for c in columns]
+    adapters = [_column_adapter(f) for f in fields]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    column_sql = ", ".join(quote(str(f.column)) for f in fields)
+    conflict = ""
+    if conflict_do_nothing:
+        conflict = f" ON CONFLICT ({', '.join(quote(c) for c in conflict_do_nothing)}) DO NOTHING"
+    assert meta.pk is not None
+    returning = f" RETURNING {quote(str(meta.pk.column))}" if return_ids else ""
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, min(5000, _max_params() // len(columns)))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params: list[Any] = []
+            for row in chunk:
+                params.extend(
+                    value if adapt is None or value is None else adapt(value)
+                    for value, adapt in zip(row, adapters, strict=True)
+                )
+            # Identifiers come from the model's metadata, quoted; every value is a bound parameter.
+            values_sql = ", ".join([row_sql] * len(chunk))
+            sql = f"INSERT INTO {table} ({column_sql}) VALUES {values_sql}{conflict}{returning}"  # noqa: S608
+            cursor.execute(sql, params)
+            if return_ids:
+                ids.extend(int(r[0]) for r in cursor.fetchall())
+    return ids
 
 
 # --------------------------------------------------------------------------- areas
@@ -166,6 +237,18 @@ def registry_source_upsert(*, name: str, mapping: MappingSpec) -> RegistrySource
     return source
 
 
+class _Existing(NamedTuple):
+    """What a batch needs to know of a record already stored (read without building models)."""
+
+    pk: int
+    digest: str
+    person_id: int | None
+    household_id: int | None
+    last_seen_at: dt.datetime
+    updated_by_run_id: int
+    created_by_run_id: int
+
+
 class _BatchWriter:
     """Applies one batch of rows to the database; used inside the batch's transaction."""
 
@@ -180,6 +263,7 @@ class _BatchWriter:
         self.creates_persons = spec.creates_persons
         self.maps_area = "area_code" in spec.fields
         self.maps_household = "household_key" in spec.fields
+        self.created_person_ids: set[int] = set()
         self.area_ids: dict[str, int] = (
             dict(Area.objects.values_list("code", "id")) if self.creates_persons and self.maps_area else {}
         )
@@ -198,10 +282,11 @@ class _BatchWriter:
                 )
             )
 
-    def _person_values(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _person_values(self, values: dict[str, Any], *, complete: bool = False) -> dict[str, Any]:
+        """Person column values from a converted row: the mapped ones, or every column (``complete``)."""
         person: dict[str, Any] = {}
         for name in PERSON_DIRECT_FIELDS:
-            if name not in self.spec.fields:
+            if name not in self.spec.fields and not complete:
                 continue
             value = values.get(name)
             if name == "birth_date":
@@ -212,7 +297,7 @@ class _BatchWriter:
                 person[name] = value or None
             else:
                 person[name] = value or ""
-        if self.maps_area:
+        if self.maps_area or complete:
             code = values.get("area_code")
             person["area_id"] = self.area_ids.get(code) if code else None
         return person
@@ -259,12 +344,12 @@ class _BatchWriter:
             first_row_of_key[key] = row_number
             good[key] = (row_number, values, row_digest(key, values))
 
-        existing: dict[str, SourceRecord] = {}
+        existing: dict[str, _Existing] = {}
         keys = list(good)
         for chunk in _chunks(keys):
-            for rec in SourceRecord.objects.filter(source=self.source, source_key__in=chunk).only(
-                "id",
+            for row in SourceRecord.objects.filter(source=self.source, source_key__in=chunk).values_list(
                 "source_key",
+                "id",
                 "digest",
                 "person_id",
                 "household_id",
@@ -272,7 +357,7 @@ class _BatchWriter:
                 "updated_by_run_id",
                 "created_by_run_id",
             ):
-                existing[rec.source_key] = rec
+                existing[row[0]] = _Existing(*row[1:])
 
         # A key seen earlier in this same run (an earlier batch) is a duplicate in the file.
         by_number = dict(rows)
@@ -308,31 +393,49 @@ class _BatchWriter:
         if self.maps_household:
             household_for_key = self._households(new_keys + changed_keys, good)
 
-        new_records = [
-            SourceRecord(
-                source=self.source,
-                source_key=k,
-                data=good[k][1],
-                digest=good[k][2],
-                person_id=person_for_key.get(k),
-                household_id=household_for_key.get(k),
-                first_seen_at=self.seen_at,
-                last_seen_at=self.seen_at,
-                created_by_run=self.run,
-                updated_by_run=self.run,
-            )
-            for k in new_keys
-        ]
-        SourceRecord.objects.bulk_create(new_records, batch_size=2000)
+        _insert_rows(
+            SourceRecord,
+            (
+                "source_id",
+                "source_key",
+                "data",
+                "digest",
+                "person_id",
+                "household_id",
+                "first_seen_at",
+                "last_seen_at",
+                "created_by_run_id",
+                "updated_by_run_id",
+            ),
+            [
+                (
+                    self.source.pk,
+                    k,
+                    good[k][1],
+                    good[k][2],
+                    person_for_key.get(k),
+                    household_for_key.get(k),
+                    self.seen_at,
+                    self.seen_at,
+                    self.run.pk,
+                    self.run.pk,
+                )
+                for k in new_keys
+            ],
+        )
         changed_records = []
         for k in changed_keys:
-            rec = existing[k]
-            rec.data, rec.digest = good[k][1], good[k][2]
-            rec.last_seen_at = max(rec.last_seen_at, self.seen_at)
-            rec.updated_by_run = self.run
-            if self.maps_household:
-                rec.household_id = household_for_key.get(k)
-            changed_records.append(rec)
+            old = existing[k]
+            changed_records.append(
+                SourceRecord(
+                    pk=old.pk,
+                    data=good[k][1],
+                    digest=good[k][2],
+                    last_seen_at=max(old.last_seen_at, self.seen_at),
+                    updated_by_run=self.run,
+                    household_id=household_for_key.get(k) if self.maps_household else old.household_id,
+                )
+            )
         SourceRecord.objects.bulk_update(
             changed_records,
             ["data", "digest", "last_seen_at", "updated_by_run", "household"],
@@ -366,7 +469,7 @@ class _BatchWriter:
         owners = self._owners_of_national_ids(
             sorted({nid for k in new_keys if (nid := good[k][1].get("national_id"))})
         )
-        to_create: list[tuple[str, Person]] = []
+        to_create: list[tuple[str, dict[str, Any]]] = []
         first_key_for_nid: dict[str, str] = {}
         followers: dict[str, str] = {}
         for k in new_keys:
@@ -376,12 +479,17 @@ class _BatchWriter:
             elif nid and nid in first_key_for_nid:
                 followers[k] = first_key_for_nid[nid]
             else:
-                to_create.append((k, Person(**self._person_values(good[k][1]))))
+                to_create.append((k, self._person_values(good[k][1], complete=True)))
                 if nid:
                     first_key_for_nid[nid] = k
-        Person.objects.bulk_create([p for _, p in to_create], batch_size=2000)
-        for k, p in to_create:
-            person_for_key[k] = p.pk
+        now = timezone.now()
+        columns = [*to_create[0][1].keys(), "created_at", "updated_at"] if to_create else []
+        ids = _insert_rows(
+            Person, columns, [(*values.values(), now, now) for _, values in to_create], return_ids=True
+        )
+        for (k, _), pk in zip(to_create, ids, strict=True):
+            person_for_key[k] = pk
+        self.created_person_ids = set(ids)
         for k, first in followers.items():
             person_for_key[k] = person_for_key[first]
 
@@ -389,7 +497,7 @@ class _BatchWriter:
         self,
         changed_keys: list[str],
         good: dict[str, tuple[int, dict[str, Any], str]],
-        existing: dict[str, SourceRecord],
+        existing: dict[str, _Existing],
         quarantined: list[QuarantinedRow],
         counts: dict[str, int],
         by_number: dict[int, dict[str, Any]],
@@ -439,8 +547,12 @@ class _BatchWriter:
     ) -> dict[str, int | None]:
         refs = {k: f"{self.source.name}:{hk}" for k in keys if (hk := good[k][1].get("household_key"))}
         wanted = sorted(set(refs.values()))
-        Household.objects.bulk_create(
-            [Household(reference=r) for r in wanted], ignore_conflicts=True, batch_size=2000
+        now = timezone.now()
+        _insert_rows(
+            Household,
+            ("reference", "address", "postcode", "created_at", "updated_at"),
+            [(r, "", "", now, now) for r in wanted],
+            conflict_do_nothing=("reference",),
         )
         ids: dict[str, int] = {}
         for chunk in _chunks(wanted):
@@ -452,7 +564,7 @@ class _BatchWriter:
         keys: list[str],
         good: dict[str, tuple[int, dict[str, Any], str]],
         person_for_key: dict[str, int | None],
-        existing: dict[str, SourceRecord],
+        existing: dict[str, _Existing],
         household_for_key: dict[str, int | None],
     ) -> None:
         wanted: dict[int, tuple[int, str]] = {}
@@ -462,10 +574,12 @@ class _BatchWriter:
             if pid and hid:
                 wanted[pid] = (hid, good[k][1].get("household_role") or Membership.Role.OTHER)
         open_by_person: dict[int, list[Membership]] = {}
-        for chunk in _chunks(list(wanted)):
+        # A person created in this batch has no membership yet: look up only the others.
+        for chunk in _chunks([pid for pid in wanted if pid not in self.created_person_ids]):
             for m in Membership.objects.filter(person_id__in=chunk, valid_to__isnull=True):
                 open_by_person.setdefault(m.person_id, []).append(m)
-        to_create, to_update = [], []
+        to_create: list[tuple[int, int, str, dt.date]] = []
+        to_update: list[Membership] = []
         on = self.seen_at.date()
         for pid, (hid, role) in wanted.items():
             current = open_by_person.get(pid, [])
@@ -478,9 +592,9 @@ class _BatchWriter:
                     m.role = role
                     to_update.append(m)
             if not same:
-                to_create.append(Membership(person_id=pid, household_id=hid, role=role, valid_from=on))
+                to_create.append((pid, hid, role, on))
         Membership.objects.bulk_update(to_update, ["valid_to", "role"], batch_size=2000)
-        Membership.objects.bulk_create(to_create, batch_size=2000)
+        _insert_rows(Membership, ("person_id", "household_id", "role", "valid_from"), to_create)
 
 
 ProgressCallback = Callable[[ImportRun], None]
