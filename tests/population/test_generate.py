@@ -78,7 +78,9 @@ def test_manifest_lists_every_dataset_with_its_row_count_and_columns(generated: 
         table = pq.read_table(out / str(entry["path"]))
         assert table.num_rows == entry["rows"]
         assert [c["name"] for c in entry["columns"]] == table.column_names  # type: ignore[attr-defined]
-        assert entry["agency"] and entry["licence"] and entry["extracted_on"]
+        assert entry["agency"]
+        assert entry["licence"]
+        assert entry["extracted_on"]
         names.add(entry["name"])
     assert EXPECTED_DATASETS[country] | {"households", "household_members"} <= names
     persons = pq.read_table(out / "truth/persons.parquet")
@@ -139,7 +141,8 @@ def test_area_hierarchy_is_a_tree_and_records_use_leaf_areas(generated: tuple[st
     codes = {row["code"] for row in rows}
     assert len(codes) == len(rows)
     roots = [row for row in rows if not row["parent_code"]]
-    assert len(roots) == 1 and roots[0]["level"] == "country"
+    assert len(roots) == 1
+    assert roots[0]["level"] == "country"
     parents = {row["parent_code"] for row in rows if row["parent_code"]}
     assert parents <= codes
     level_of = {row["code"]: row["level"] for row in rows}
@@ -170,7 +173,8 @@ def test_default_defect_rates_keep_the_clean_truth_apart(tmp_path: Path) -> None
           avg((r.address <> p.address)::int) as stale,
           count(distinct t.person_id) as people
         from '{tmp_path}/registries/civil_register.parquet' r
-        join '{tmp_path}/truth/record_person.parquet' t on t.dataset = 'civil_register' and t.record_id = r.record_id
+        join '{tmp_path}/truth/record_person.parquet' t
+          on t.dataset = 'civil_register' and t.record_id = r.record_id
         join '{tmp_path}/truth/persons.parquet' p using (person_id)
         """
     ).fetchone()
@@ -190,7 +194,8 @@ def test_supply_addresses_differ_from_the_tax_address_at_the_given_rate(tmp_path
         f"""
         select avg((e.address <> p.address or e.postcode <> p.postcode)::int)
         from '{tmp_path}/registries/electricity_customers.parquet' e
-        join '{tmp_path}/truth/record_person.parquet' t on t.dataset = 'electricity_customers' and t.record_id = e.record_id
+        join '{tmp_path}/truth/record_person.parquet' t
+          on t.dataset = 'electricity_customers' and t.record_id = e.record_id
         join '{tmp_path}/truth/persons.parquet' p using (person_id)
         where e.is_permanent_home and e.is_own_name
         """
@@ -256,7 +261,8 @@ def test_brazil_enrols_ninth_graders_with_a_hub(generated: tuple[str, Path]) -> 
         pytest.skip("Brazil only")
     enrolment = pq.read_table(out / "registries/school_enrolment.parquet")
     grades = enrolment["grade"].to_numpy()
-    assert set(np.unique(grades).tolist()) <= set(range(1, 10)) and (grades == 9).sum() > 0
+    assert set(np.unique(grades).tolist()) <= set(range(1, 10))
+    assert (grades == 9).sum() > 0
     assert set(enrolment["hub_id"].to_pylist()) <= {f"HUB-{i}" for i in range(1, 7)}
 
 
@@ -272,7 +278,19 @@ def test_bad_country_and_defect_spec_name_the_option_and_accepted_values(tmp_pat
 
 
 def test_command_generates_files_and_reports_bad_options(tmp_path: Path) -> None:
-    call_command("population", "generate", "--country", "kr", "--households", "50", "--seed", "2", "--out", str(tmp_path))
-    assert (tmp_path / "manifest.json").exists() and (tmp_path / "areas.csv").exists()
+    call_command(
+        "population",
+        "generate",
+        "--country",
+        "kr",
+        "--households",
+        "50",
+        "--seed",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert (tmp_path / "manifest.json").exists()
+    assert (tmp_path / "areas.csv").exists()
     with pytest.raises(CommandError, match="accepted: pt, bd, kr, br"):
         call_command("population", "generate", "--country", "xx", "--households", "5", "--out", str(tmp_path))

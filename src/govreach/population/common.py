@@ -96,7 +96,7 @@ def write_common(population: Population, out: Output, rates: DefectRates, seed: 
             }
         ),
         agency=agency,
-        description=f"Membership of households with the role of each member (person_record_id refers to {name}).",
+        description=f"Household membership and role of each member (person_record_id refers to {name}).",
     )
     return register
 

@@ -59,7 +59,7 @@ def generate_population(
     defects: DefectRates | None = None,
     reference_on: date = REFERENCE_ON,
 ) -> GenerationResult:
-    """Write ``areas.csv``, ``registries/*.parquet``, ``truth/*.parquet`` and ``manifest.json`` to ``out_dir``.
+    """Write ``areas.csv``, ``registries/``, ``truth/`` and ``manifest.json`` to ``out_dir``.
 
     Deterministic: the same arguments give byte-identical files. See docs/registries.md for the contract.
     """

@@ -75,7 +75,7 @@ def swap_day_month(dates: DateArray) -> DateArray:
 
 def change_one_digit(rng: np.random.Generator, values: Int64Array, width: int) -> Int64Array:
     """Each value with one decimal digit (of ``width``) replaced by a different digit: a keying slip."""
-    power = 10 ** rng.integers(0, width - 1, size=values.size, dtype=np.int64)
+    power = np.power(10, rng.integers(0, width - 1, size=values.size, dtype=np.int64), dtype=np.int64)
     digit = (values // power) % 10
     new_digit = (digit + rng.integers(1, 10, size=values.size)) % 10
     result: Int64Array = values + (new_digit - digit) * power

@@ -25,7 +25,9 @@ def _list_column(values: Int64Array, counts: Int64Array) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pc.cast(pa.array(values), pa.string()))
 
 
-def write_registries(population: Population, out: Output, rates: DefectRates, seed: int) -> dict[str, pa.Array]:
+def write_registries(
+    population: Population, out: Output, rates: DefectRates, seed: int
+) -> dict[str, pa.Array]:
     """Write khatians, owners, deeds, deed parties, heir certificates and land-tax receipts."""
     pop = population
     n, h = pop.person_count, pop.household_count
@@ -107,7 +109,10 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
         owner_table,
         agency="Ministry of Land (Record of Rights)",
         description="Owners recorded on each khatian with their share; some owners have died.",
-        record_person=(owner_table["record_id"].combine_chunks(), np.concatenate([owners.person, dead_person_id])),
+        record_person=(
+            owner_table["record_id"].combine_chunks(),
+            np.concatenate([owners.person, dead_person_id]),
+        ),
     )
     out.truth_table(
         "bd_deceased_owners",
@@ -144,7 +149,9 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
     m = deed_khatian.size
     executed_on = ref - drng.integers(5, 3 * 365, size=m).astype("timedelta64[D]")
     deed_key = record_keys("DEED-", m)
-    price = np.where(deed_type == 0, np.round(land_decimal[deed_khatian] * drng.lognormal(np.log(60_000), 0.6, m), -2), 0)
+    price = np.where(
+        deed_type == 0, np.round(land_decimal[deed_khatian] * drng.lognormal(np.log(60_000), 0.6, m), -2), 0
+    )
     out.registry(
         "deeds",
         pa.table(
@@ -160,17 +167,19 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
             }
         ),
         agency="Sub-Registry Offices (Inspector General of Registration)",
-        description="Registered transfers (sale, gift) and successions of land not yet mutated in the khatian.",
+        description="Registered transfers (sale, gift) and successions not yet mutated in the khatian.",
     )
 
-    # parties: sellers and buyers of sales and gifts; heirs (head, and the head's mother if present) of successions
+    # parties: sellers and buyers of sales and gifts; heirs (head, and mother if present) of successions
     mother = first[heirs_household] + pop.household_size[heirs_household] - 1
     has_mother = pop.role[mother] == PARENT
     heir_person = np.concatenate([first[heirs_household], mother[has_mother]])
     heir_deed = np.concatenate([t_living + np.arange(t_inh), t_living + np.flatnonzero(has_mother)])
     party_person = np.concatenate([seller, buyer, heir_person])
     party_deed = np.concatenate([np.arange(t_living), np.arange(t_living), heir_deed])
-    party_role = np.concatenate([np.zeros(t_living, np.int64), np.ones(t_living + heir_person.size, np.int64)])
+    party_role = np.concatenate(
+        [np.zeros(t_living, np.int64), np.ones(t_living + heir_person.size, np.int64)]
+    )
     parties = person_records(pop, party_person, prefix="DP-", rng=rng_for(seed, "bd", "parties"), rates=rates)
     ps = parties.source
     out.registry(
@@ -189,7 +198,9 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
     # --- heir certificates (warish sanad) from the union parishad, for most successions -------------------
     certified = drng.random(t_inh) < 0.8
     cert_heir = np.isin(heir_deed - t_living, np.flatnonzero(certified))
-    certificates = person_records(pop, heir_person[cert_heir], prefix="HC-", rng=rng_for(seed, "bd", "heirs"), rates=rates)
+    certificates = person_records(
+        pop, heir_person[cert_heir], prefix="HC-", rng=rng_for(seed, "bd", "heirs"), rates=rates
+    )
     hs = certificates.source
     cert_of = (heir_deed - t_living)[cert_heir][hs]
     relation = np.where(pop.role[certificates.person] == HEAD, "son", "wife")
@@ -197,9 +208,13 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
         "heir_certificates",
         certificates.table(
             {
-                "certificate_no": pc.binary_join_element_wise("WS-", pc.cast(pa.array(cert_of + 1), pa.string()), ""),
+                "certificate_no": pc.binary_join_element_wise(
+                    "WS-", pc.cast(pa.array(cert_of + 1), pa.string()), ""
+                ),
                 "deceased_given_name": dead_given.take(pa.array(np.searchsorted(dead, inheritance[cert_of]))),
-                "deceased_family_name": dead_family.take(pa.array(np.searchsorted(dead, inheritance[cert_of]))),
+                "deceased_family_name": dead_family.take(
+                    pa.array(np.searchsorted(dead, inheritance[cert_of]))
+                ),
                 "death_on": dates(dead_on[np.searchsorted(dead, inheritance[cert_of])]),
                 "relation_to_deceased": pa.array(relation),
                 "issued_on": dates(executed_on[t_living + cert_of] + np.timedelta64(20, "D")),
@@ -210,9 +225,11 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
         record_person=(certificates.record_id, certificates.person),
     )
 
-    # --- land development tax receipts (dakhila) for the current fiscal year ----------------------------------
+    # --- land development tax receipts (dakhila) for the current fiscal year ---------------------------
     paid = np.flatnonzero((~deceased) & (drng.random(k) < 0.7))
-    receipts = person_records(pop, first[owning[paid]], prefix="LDT-", rng=rng_for(seed, "bd", "tax"), rates=rates)
+    receipts = person_records(
+        pop, first[owning[paid]], prefix="LDT-", rng=rng_for(seed, "bd", "tax"), rates=rates
+    )
     rs = receipts.source
     year = pop.reference_on.year
     out.registry(

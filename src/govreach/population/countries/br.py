@@ -23,7 +23,9 @@ BOLSA_FAMILIA_LINE_BRL = 218.0  # monthly per capita (Lei 14.601/2023)
 HUB_CAPACITY = 1_400 // 6 + 1
 
 
-def write_registries(population: Population, out: Output, rates: DefectRates, seed: int) -> dict[str, pa.Array]:
+def write_registries(
+    population: Population, out: Output, rates: DefectRates, seed: int
+) -> dict[str, pa.Array]:
     """Write learning hubs, schools, school enrolment, guardians and the CadÚnico family register."""
     pop = population
     n, h = pop.person_count, pop.household_count
@@ -95,7 +97,7 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
             }
         ),
         agency="Secretaria Municipal de Educação de Jaboatão dos Guararapes",
-        description="Students enrolled in municipal schools (grades 1-9) with school, grade and learning hub.",
+        description="Students in municipal schools (grades 1-9) with school, grade and learning hub.",
         record_person=(students.record_id, students.person),
     )
 
@@ -105,10 +107,12 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
     has_spouse = role[spouse] == SPOUSE
     mother = np.where(~pop.is_male[first], first, np.where(has_spouse, spouse, first))
     guardian = np.where(rng.random(enrolled.size) < 0.85, mother, first)
-    grand = (pop.household_first[hh[enrolled]] + pop.household_size[hh[enrolled]] - 1)
+    grand = pop.household_first[hh[enrolled]] + pop.household_size[hh[enrolled]] - 1
     grand_is_guardian = (role[grand] == PARENT) & (rng.random(enrolled.size) < 0.3)
     guardian = np.where(grand_is_guardian, grand, guardian)
-    guardians = person_records(pop, guardian, prefix="RESP-", rng=rng_for(seed, "br", "guardians"), rates=rates)
+    guardians = person_records(
+        pop, guardian, prefix="RESP-", rng=rng_for(seed, "br", "guardians"), rates=rates
+    )
     g = guardians.source
     relation = np.where(
         role[guardians.person] == PARENT,
@@ -124,7 +128,7 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
             }
         ),
         agency="Secretaria Municipal de Educação de Jaboatão dos Guararapes",
-        description="Guardians of enrolled students with their phones (student_record_id refers to school_enrolment).",
+        description="Guardians of enrolled students with phones (student_record_id: school_enrolment).",
         record_person=(guardians.record_id, guardians.person),
     )
 
@@ -137,7 +141,9 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
     retired = age >= 65
     income[retired] = np.maximum(crng.lognormal(np.log(1_500), 0.3, int(retired.sum())), MINIMUM_WAGE_BRL)
     per_capita = np.round(np.bincount(hh, weights=income, minlength=h) / pop.household_size, 2)
-    registered_p = np.where(per_capita <= MINIMUM_WAGE_BRL / 2, 0.9, np.where(per_capita <= 3 * MINIMUM_WAGE_BRL / 2, 0.2, 0.0))
+    registered_p = np.where(
+        per_capita <= MINIMUM_WAGE_BRL / 2, 0.9, np.where(per_capita <= 3 * MINIMUM_WAGE_BRL / 2, 0.2, 0.0)
+    )
     registered = np.flatnonzero(crng.random(h) < registered_p)
     bolsa = (per_capita[registered] <= BOLSA_FAMILIA_LINE_BRL) & (crng.random(registered.size) < 0.9)
     family_code = pc.binary_join_element_wise("", format_ids(registered * 7 + 20_000_000_011, 11), "")
@@ -152,7 +158,9 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
                 "members_count": pa.array(pop.household_size[registered], type=pa.int16()),
                 "per_capita_income_brl": pa.array(per_capita[registered]),
                 "is_bolsa_familia": pa.array(bolsa),
-                "updated_on": dates(ref - crng.integers(1, 4 * 365, size=registered.size).astype("timedelta64[D]")),
+                "updated_on": dates(
+                    ref - crng.integers(1, 4 * 365, size=registered.size).astype("timedelta64[D]")
+                ),
             }
         ),
         agency="Ministério do Desenvolvimento e Assistência Social (CadÚnico)",
@@ -191,4 +199,3 @@ def _first_record(source: np.ndarray, count: int) -> np.ndarray:
     original = np.flatnonzero(source < count)
     first[source[original]] = original
     return first
-

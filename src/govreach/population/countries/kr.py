@@ -41,7 +41,9 @@ def _age_band(age: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.array([40, 65, 75]), age, side="right")
 
 
-def write_registries(population: Population, out: Output, rates: DefectRates, seed: int) -> dict[str, pa.Array]:
+def write_registries(
+    population: Population, out: Output, rates: DefectRates, seed: int
+) -> dict[str, pa.Array]:
     """Write ``income_status``, ``chronic_disease`` and ``hospital_discharges``."""
     pop = population
     n = pop.person_count
@@ -71,7 +73,7 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
             }
         ),
         agency="Social Security Information Service (Haengbok-e-eum)",
-        description="Residents in basic livelihood security (with medical aid type 1 or 2) or near-poor households.",
+        description="Residents in basic livelihood security (medical aid type 1 or 2) or near-poor.",
         record_person=(status.record_id, status.person),
     )
 
@@ -92,9 +94,15 @@ def write_registries(population: Population, out: Output, rates: DefectRates, se
         "chronic_disease",
         chronic.table(
             {
-                "disease_code": pa.array([d[0] for d in CHRONIC_DISEASES], pa.string()).take(pa.array(code[c])),
-                "disease_name": pa.array([d[1] for d in CHRONIC_DISEASES], pa.string()).take(pa.array(code[c])),
-                "diagnosed_on": dates(ref - crng.integers(30, 15 * 365, size=c.size).astype("timedelta64[D]")),
+                "disease_code": pa.array([d[0] for d in CHRONIC_DISEASES], pa.string()).take(
+                    pa.array(code[c])
+                ),
+                "disease_name": pa.array([d[1] for d in CHRONIC_DISEASES], pa.string()).take(
+                    pa.array(code[c])
+                ),
+                "diagnosed_on": dates(
+                    ref - crng.integers(30, 15 * 365, size=c.size).astype("timedelta64[D]")
+                ),
             }
         ),
         agency="National Health Insurance Service (NHIS)",

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govreach.population.core import CHILD, HEAD, PARENT, SPOUSE, BoolArray, Int64Array, Population, rng_for
+from govreach.population.core import CHILD, HEAD, PARENT, SPOUSE, BoolArray, Population, rng_for
 from govreach.population.defects import DefectRates
 from govreach.population.output import Output
 from govreach.population.profiles import unique_ints
@@ -55,7 +55,7 @@ _CPE_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 def supply_point_codes(rng: np.random.Generator, prefix: str, n: int) -> pa.Array:
     """Distinct 20-character supply-point codes ``PT`` + 4-digit operator + 12 digits + 2 check letters.
 
-    The check letters follow the Iberian CUPS rule: the 16-digit number mod 529, split into two base-23 letters.
+    Check letters follow the Iberian CUPS rule: the 16-digit number mod 529 as two base-23 letters.
     """
     serial = unique_ints(rng, 0, 10**12, n)
     operator = int(prefix[2:])
@@ -222,7 +222,7 @@ def write_registries(
             }
         ),
         agency="Instituto da Segurança Social (ISS)",
-        description="Benefits paid per beneficiary (abono de família per recipient parent), with start and end dates.",
+        description="Benefits per beneficiary (abono de família per recipient parent), start and end dates.",
         record_person=(ss.record_id, ss.person),
     )
     has_benefit = np.zeros(n, dtype=bool)
@@ -335,7 +335,7 @@ def write_registries(
             }
         ),
         agency="Natural gas suppliers via DGEG",
-        description="Low-pressure natural gas customers with supply point (CUI), holder and annual consumption.",
+        description="Low-pressure gas customers with supply point (CUI), holder and annual consumption.",
         record_person=(gs.record_id, gs.person),
     )
 
