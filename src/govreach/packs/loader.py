@@ -162,12 +162,18 @@ def _alias_of(model: type[BaseModel], alias: str) -> str | None:
 
 
 def _pydantic_problems(
-    exc: ValidationError, file: str, located: Located, model: type[BaseModel] | None, prefix: tuple[str | int, ...] = ()
+    exc: ValidationError,
+    file: str,
+    located: Located,
+    model: type[BaseModel] | None,
+    prefix: tuple[str | int, ...] = (),
 ) -> list[PackProblem]:
     problems: list[PackProblem] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "function-after"))))
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "function-after")))
+        )
         full = (*prefix, *loc)
         kind = err["type"]
         message, fix = err["msg"], None
@@ -175,7 +181,11 @@ def _pydantic_problems(
             known = _known_fields(model, loc[:-1]) if model is not None else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             message = f"unknown field '{loc[-1]}'"
-            fix = f"did you mean '{close[0]}'?" if close else (f"known fields: {', '.join(known)}" if known else None)
+            fix = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"known fields: {', '.join(known)}" if known else None)
+            )
         elif kind == "missing":
             message = f"the field '{loc[-1]}' is required"
             fix = f"add '{loc[-1]}:'"
@@ -277,17 +287,19 @@ def check_pack(path: Path | str) -> list[PackProblem]:
     return _load(Path(path))[1]
 
 
-def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:  # noqa: C901 - one pass per file, in order
+def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     b = _PackBuilder(path)
     if not path.is_dir():
-        return None, [PackProblem(str(path), None, "", "not a pack folder", "give the folder that holds service.yaml")]
+        return None, [
+            PackProblem(str(path), None, "", "not a pack folder", "give the folder that holds service.yaml")
+        ]
     for entry in sorted(path.iterdir()):
         if entry.name not in KNOWN_ENTRIES and not entry.name.startswith("."):
             close = difflib.get_close_matches(entry.name, sorted(KNOWN_ENTRIES), n=1)
             b.problems.append(
                 PackProblem(
                     f"{path.name}/{entry.name}", None, "", "unknown file in a pack",
-                    f"did you mean '{close[0]}'?" if close else f"a pack holds {', '.join(sorted(KNOWN_ENTRIES))}",
+                    f"did you mean '{close[0]}'?" if close else "a pack holds " + ", ".join(sorted(KNOWN_ENTRIES)),  # noqa: E501
                 )
             )  # fmt: skip
 
@@ -300,7 +312,12 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:  # noqa: C901 - 
             return
         missing = [lang for lang in languages if lang not in texts]
         if missing:
-            b.problem(file, at, f"no text in {', '.join(missing)}", f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})")
+            b.problem(
+                file,
+                at,
+                f"no text in {', '.join(missing)}",
+                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
+            )
 
     if service is not None:
         require_languages("service.yaml", ("title",), service.title)
@@ -311,31 +328,63 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:  # noqa: C901 - 
     params_doc = b.load("parameters.yaml", required=False)
     if params_doc is not None:
         if params_doc.data is not None and not isinstance(params_doc.data, dict):
-            b.problem("parameters.yaml", (), "expected a mapping of parameter names", "write name: {description, values}")
+            b.problem(
+                "parameters.yaml",
+                (),
+                "expected a mapping of parameter names",
+                "write name: {description, values}",
+            )
         for name, raw in (params_doc.data or {}).items() if isinstance(params_doc.data, dict) else []:
             try:
                 ident = TypeAdapter(schema.Identifier).validate_python(name)
                 spec = schema.ParameterSpec.model_validate(raw)
             except ValidationError as exc:
-                b.problems.extend(_pydantic_problems(exc, f"{path.name}/parameters.yaml", params_doc, schema.ParameterSpec, (name,)))
+                b.problems.extend(
+                    _pydantic_problems(
+                        exc, f"{path.name}/parameters.yaml", params_doc, schema.ParameterSpec, (name,)
+                    )
+                )
                 continue
             require_languages("parameters.yaml", (name, "description"), spec.description)
             if isinstance(spec.values, dict):
                 entries = [ParameterValue(d, v, None) for d, v in sorted(spec.values.items())]
             else:
-                entries = sorted((ParameterValue(e.valid_from, e.value, e.reference) for e in spec.values), key=lambda v: v.valid_from)
+                entries = sorted(
+                    (ParameterValue(e.valid_from, e.value, e.reference) for e in spec.values),
+                    key=lambda v: v.valid_from,
+                )
             dates = [e.valid_from for e in entries]
             if len(set(dates)) != len(dates):
-                b.problem("parameters.yaml", (name, "values"), "two values start on the same date", "keep one value per date")
+                b.problem(
+                    "parameters.yaml",
+                    (name, "values"),
+                    "two values start on the same date",
+                    "keep one value per date",
+                )
             inferred = _infer_type([e.value for e in entries])
             type_ = spec.type or inferred
             if type_ is None:
-                b.problem("parameters.yaml", (name, "values"), "the values do not share one type", "give every value the same type, or set 'type:'")
+                b.problem(
+                    "parameters.yaml",
+                    (name, "values"),
+                    "the values do not share one type",
+                    "give every value the same type, or set 'type:'",
+                )
                 continue
-            if spec.type and inferred and not (spec.type == inferred or (spec.type == NUMBER and inferred == INTEGER) or (spec.type == "list[number]" and inferred == "list[integer]")):
-                b.problem("parameters.yaml", (name, "type"), f"declared {spec.type} but the values are {inferred}")
+            if (
+                spec.type
+                and inferred
+                and not (
+                    spec.type == inferred
+                    or (spec.type == NUMBER and inferred == INTEGER)
+                    or (spec.type == "list[number]" and inferred == "list[integer]")
+                )
+            ):
+                b.problem(
+                    "parameters.yaml", (name, "type"), f"declared {spec.type} but the values are {inferred}"
+                )
             if type_ == NUMBER:
-                entries = [ParameterValue(e.valid_from, float(e.value), e.reference) for e in entries]
+                entries = [ParameterValue(e.valid_from, float(e.value), e.reference) for e in entries]  # type: ignore[arg-type]
             parameters[ident] = Parameter(
                 name=ident, type=type_, values=tuple(entries), description=_texts(spec.description),
                 unit=spec.unit, reference=spec.reference, reference_url=spec.url,
@@ -380,11 +429,21 @@ def _check_test_names(b: _PackBuilder, rel: str, parsed: schema.TestsFile, rules
     for i, case in enumerate(parsed.cases):
         for name in case.expect.decisions:
             if name not in ruleset.decisions:
-                b.problem(rel, ("cases", i, "expect", "decisions", name), f"no decision '{name}'", f"decisions: {', '.join(ruleset.decisions)}")
+                b.problem(
+                    rel,
+                    ("cases", i, "expect", "decisions", name),
+                    f"no decision '{name}'",
+                    f"decisions: {', '.join(ruleset.decisions)}",
+                )
         for cid in case.expect.criteria:
             if cid not in ids:
                 close = difflib.get_close_matches(cid, sorted(ids), n=1)
-                b.problem(rel, ("cases", i, "expect", "criteria", cid), f"no criterion '{cid}'", f"did you mean '{close[0]}'?" if close else None)
+                b.problem(
+                    rel,
+                    ("cases", i, "expect", "criteria", cid),
+                    f"no criterion '{cid}'",
+                    f"did you mean '{close[0]}'?" if close else None,
+                )
         for name in case.expect.outputs:
             if name not in ruleset.outputs:
                 b.problem(rel, ("cases", i, "expect", "outputs", name), f"no output '{name}'")
@@ -403,18 +462,27 @@ def _build_ruleset(
     def field_spec(name: str, raw: schema.InputField | str) -> FieldSpec:
         if isinstance(raw, str):
             return FieldSpec(name, raw)
-        return FieldSpec(name, raw.type, _texts(raw.description), raw.unit, tuple(raw.values) if raw.values else None)
+        return FieldSpec(
+            name, raw.type, _texts(raw.description), raw.unit, tuple(raw.values) if raw.values else None
+        )
 
     unit_fields = {n: field_spec(n, f) for n, f in rules.inputs.unit.items()}
     member_fields = {n: field_spec(n, f) for n, f in rules.inputs.members.items()}
     if service.unit == "person" and member_fields:
-        b.problem(file, ("inputs", "members"), "a person-level service has no members", "set unit: household in service.yaml or remove inputs.members")
+        b.problem(
+            file,
+            ("inputs", "members"),
+            "a person-level service has no members",
+            "set unit: household in service.yaml or remove inputs.members",
+        )
 
     def parse(at: tuple[str | int, ...], text: str) -> ast.Expr | None:
         try:
             return parse_expression(text)
         except RuleError as exc:
-            b.problem(file, at, f"{exc.message}" + (f" (at character {exc.column})" if exc.column else ""), exc.fix)
+            b.problem(
+                file, at, f"{exc.message}" + (f" (at character {exc.column})" if exc.column else ""), exc.fix
+            )
             return None
 
     definitions: dict[str, Definition] = {}
@@ -438,20 +506,39 @@ def _build_ruleset(
             expr = parse((*at, "when"), spec.when)
             if expr is None:
                 return None
-            return Criterion(spec.id, spec.when, expr, spec.reference, spec.url, _texts(spec.title), _texts(spec.because), _texts(spec.because_not))
-        mode = "all" if spec.all is not None else "any"
+            return Criterion(
+                spec.id,
+                spec.when,
+                expr,
+                spec.reference,
+                spec.url,
+                _texts(spec.title),
+                _texts(spec.because),
+                _texts(spec.because_not),
+            )
+        mode: typing.Literal["all", "any"] = "all" if spec.all is not None else "any"
         children_specs = spec.all if spec.all is not None else spec.any or []
         children = [build_node(c, (*at, mode, i)) for i, c in enumerate(children_specs)]
         if any(c is None for c in children):
             return None
-        return Group(spec.id, mode, tuple(c for c in children if c is not None), spec.reference, spec.url, _texts(spec.title), _texts(spec.because), _texts(spec.because_not))  # type: ignore[arg-type]
+        return Group(
+            spec.id,
+            mode,
+            tuple(c for c in children if c is not None),
+            spec.reference,
+            spec.url,
+            _texts(spec.title),
+            _texts(spec.because),
+            _texts(spec.because_not),
+        )
 
     decisions: dict[str, Decision] = {}
     for name, dspec in rules.decisions.items():
         at: tuple[str | int, ...] = ("decisions", name)
         mode = "all" if dspec.all is not None else "any"
         group_spec = schema.CriterionSpec.model_validate(
-            {"id": name, mode: [c.model_dump(by_alias=True, exclude_none=True) for c in (dspec.all or dspec.any or [])],
+            {"id": name,
+             mode: [c.model_dump(by_alias=True, exclude_none=True) for c in (dspec.all or dspec.any or [])],
              **({"title": dspec.title} if dspec.title else {}),
              **({"because": dspec.because} if dspec.because else {}),
              **({"because_not": dspec.because_not} if dspec.because_not else {})}
@@ -475,12 +562,17 @@ def _build_ruleset(
     for where, exc in rs.check():
         if where[0] == "decisions" and len(where) == 3:
             at = node_paths.get(where[2], where[:2])
-            at = (*at, "when") if where[2] in node_paths and not where[2] in rules.decisions else at
+            at = (*at, "when") if where[2] in node_paths and where[2] not in rules.decisions else at
         else:
             at = where
         msg = exc.message if isinstance(exc, RuleError) else str(exc)
         column = exc.column if isinstance(exc, RuleError) else None
-        b.problem(file, at, msg + (f" (at character {column})" if column else ""), exc.fix if isinstance(exc, RuleError) else None)
+        b.problem(
+            file,
+            at,
+            msg + (f" (at character {column})" if column else ""),
+            exc.fix if isinstance(exc, RuleError) else None,
+        )
     # because texts may only fill in names the unit level knows
     known = set(unit_fields) | set(parameters) | set(definitions) | {"decision_date", "missing"}
     for _decision, node, _depth in rs.criteria():
@@ -490,5 +582,11 @@ def _build_ruleset(
                 for name in placeholders(text):
                     if name not in known:
                         close = difflib.get_close_matches(name, sorted(known), n=1)
-                        b.problem(file, (*at, key, lang), f"the text fills in '{{{name}}}', which is not a unit fact, parameter or definition", f"did you mean '{{{close[0]}}}'?" if close else None)
+                        b.problem(
+                            file,
+                            (*at, key, lang),
+                            f"the text fills in '{{{name}}}', which is not a unit fact, parameter or "
+                            "definition",
+                            f"did you mean '{{{close[0]}}}'?" if close else None,
+                        )
     return rs

@@ -13,7 +13,9 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Za-z]{2}
 Texts = dict[LanguageCode, Annotated[str, StringConstraints(min_length=1)]]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
-FieldType = Literal["boolean", "integer", "number", "text", "date", "list[text]", "list[integer]", "list[number]"]
+FieldType = Literal[
+    "boolean", "integer", "number", "text", "date", "list[text]", "list[integer]", "list[number]"
+]
 assert set(FieldType.__args__) == set(FIELD_TYPES)  # type: ignore[attr-defined]
 
 
@@ -44,7 +46,9 @@ class ServiceFile(_Strict):
     title: Texts
     summary: Texts | None = None
     owner: str = Field(description="The agency that runs the service.")
-    decision: Identifier = Field(description="The decision in rules.yaml that answers 'is this unit entitled?'.")
+    decision: Identifier = Field(
+        description="The decision in rules.yaml that answers 'is this unit entitled?'."
+    )
     legal_basis: list[LegalReference] = Field(min_length=1)
     area_levels: list[str] | None = Field(None, description="Names of the country's area levels, top first.")
 

@@ -1,4 +1,4 @@
-"""Run a pack's own test cases (``tests/*.yaml``): the policy officer's check that the rules say what the law says."""
+"""Run a pack's test cases (tests/*.yaml): the policy officer's check that the rules say what the law does."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ def _word(value: bool | None) -> str:
 
 
 def _same(expected: object, actual: object) -> bool:
-    if isinstance(expected, int | float) and not isinstance(expected, bool) and isinstance(actual, int | float):
+    if (
+        isinstance(expected, int | float)
+        and not isinstance(expected, bool)
+        and isinstance(actual, int | float)
+    ):
         return abs(float(expected) - float(actual)) <= 1e-9 * max(1.0, abs(float(expected)))
     return expected == actual
 
@@ -46,7 +50,9 @@ def run_case(pack: Pack, file: str, case: TestCase) -> CaseResult:
         return CaseResult(file, case.name, [f"could not decide: {exc}"])
     expect = case.expect
     if "outcome" in expect.model_fields_set and _norm(expect.outcome) != result.outcome:
-        failures.append(f"{pack.ruleset.main}: expected {_word(_norm(expect.outcome))}, got {_word(result.outcome)}")
+        failures.append(
+            f"{pack.ruleset.main}: expected {_word(_norm(expect.outcome))}, got {_word(result.outcome)}"
+        )
     for name, want in expect.decisions.items():
         got = result.decisions.get(name)
         if _norm(want) != got:

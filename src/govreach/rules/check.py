@@ -64,7 +64,6 @@ def _suggest(name: str, known: list[str]) -> str:
 
 def type_of(expr: ast.Expr, scope: Scope) -> str:
     """The type of ``expr`` in ``scope``; raise RuleNameError/RuleTypeError naming the place and fix."""
-    rs = scope.ruleset
     if isinstance(expr, ast.Literal):
         v = expr.value
         if isinstance(v, bool):
@@ -210,7 +209,9 @@ def _aggregate_type(expr: ast.Aggregate, scope: Scope) -> str:
         _expect(type_of(expr.where, inner), (BOOLEAN,), expr.where, "'where' needs a condition")
     if expr.func == "count":
         if expr.value is not None:
-            raise RuleTypeError("count takes no 'for'", column=expr.column, fix="write count(members where ...)")
+            raise RuleTypeError(
+                "count takes no 'for'", column=expr.column, fix="write count(members where ...)"
+            )
         return INTEGER
     if expr.func in ("any", "all"):
         if expr.value is not None:
@@ -269,12 +270,14 @@ def _call_type(expr: ast.Call, scope: Scope) -> str:
     if f in ("is_known", "is_missing"):
         return BOOLEAN
     if f == "coalesce":
-        a, b = types
-        if a in NUMERIC and b in NUMERIC:
-            return unify_numeric(a, b)
-        if a != b:
-            raise RuleTypeError(f"coalesce of a {a} with a {b}", column=expr.column, fix="use one type")
-        return a
+        first, second = types
+        if first in NUMERIC and second in NUMERIC:
+            return unify_numeric(first, second)
+        if first != second:
+            raise RuleTypeError(
+                f"coalesce of a {first} with a {second}", column=expr.column, fix="use one type"
+            )
+        return first
     if f == "contains":
         if not is_list(types[0]):
             raise RuleTypeError("contains takes a list first", column=expr.args[0].column)

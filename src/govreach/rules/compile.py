@@ -56,7 +56,9 @@ def _int(n: int) -> exp.Expression:
     return exp.Literal.number(n)
 
 
-def _case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Expression:
+def _case(
+    *whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None
+) -> exp.Expression:
     case = exp.Case()
     for condition, then in whens:
         case = case.when(condition, then)
@@ -140,7 +142,7 @@ class _Compiler:
         return False
 
     # -- expressions ----------------------------------------------------------------------------
-    def expr(self, e: ast.Expr, in_members: bool = False) -> exp.Expression:  # noqa: C901
+    def expr(self, e: ast.Expr, in_members: bool = False) -> exp.Expression:
         if isinstance(e, ast.Literal):
             return self.literal(e.value)
         if isinstance(e, ast.ListLiteral):
@@ -156,7 +158,9 @@ class _Compiler:
             a, b = self.expr(e.left, in_members), self.expr(e.right, in_members)
             if e.op == "/":
                 num = exp.Cast(this=a, to=self.d.data_type(NUMBER))
-                den = exp.Nullif(this=exp.Cast(this=b, to=self.d.data_type(NUMBER)), expression=exp.Literal.number(0))
+                den = exp.Nullif(
+                    this=exp.Cast(this=b, to=self.d.data_type(NUMBER)), expression=exp.Literal.number(0)
+                )
                 return _paren(exp.Div(this=num, expression=den))
             cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[e.op]
             return _paren(cls(this=_paren(a), expression=_paren(b)))
@@ -168,7 +172,10 @@ class _Compiler:
             return _paren(joined)
         if isinstance(e, ast.IfElse):
             c = self.expr(e.condition, in_members)
-            return _case((c, self.expr(e.then, in_members)), (exp.Not(this=_paren(c.copy())), self.expr(e.otherwise, in_members)))
+            return _case(
+                (c, self.expr(e.then, in_members)),
+                (exp.Not(this=_paren(c.copy())), self.expr(e.otherwise, in_members)),
+            )
         if isinstance(e, ast.Aggregate):
             return self.aggregate_ref(e)
         if isinstance(e, ast.Call):
@@ -205,7 +212,7 @@ class _Compiler:
         nulls = [array] if left_never_null else [left, array]
         return _case((exp.or_(*[_is_null(n) for n in nulls]), exp.Null()), default=contains)
 
-    def call(self, e: ast.Call, in_members: bool) -> exp.Expression:  # noqa: C901
+    def call(self, e: ast.Call, in_members: bool) -> exp.Expression:
         f = e.func
         args = [self.expr(a, in_members) for a in e.args]
         if f == "is_known":
@@ -254,7 +261,9 @@ class _Compiler:
 
     @staticmethod
     def _month_day(d: exp.Expression) -> exp.Expression:
-        return exp.Add(this=exp.Mul(this=exp.Month(this=d), expression=_int(100)), expression=exp.Day(this=d.copy()))
+        return exp.Add(
+            this=exp.Mul(this=exp.Month(this=d), expression=_int(100)), expression=exp.Day(this=d.copy())
+        )
 
     # -- aggregates over members ----------------------------------------------------------------
     def aggregate_ref(self, e: ast.Aggregate) -> exp.Expression:
@@ -283,7 +292,9 @@ class _Compiler:
         if e.func in ("any", "all"):
             assert where is not None
             # true -> 2, false -> 0, unknown -> 1: one MAX/MIN gives Kleene any/all in one pass.
-            as_int = exp.Mul(this=exp.Cast(this=_paren(where), to=exp.DataType.build("INT")), expression=_int(2))
+            as_int = exp.Mul(
+                this=exp.Cast(this=_paren(where), to=exp.DataType.build("INT")), expression=_int(2)
+            )
             code = exp.Coalesce(this=as_int, expressions=[_int(1)])
             return exp.Max(this=code) if e.func == "any" else exp.Min(this=code)
         assert e.value is not None

@@ -35,7 +35,7 @@ class Dialect:
         return exp.DataType.build(_TYPES[rules_type])
 
     def render(self, tree: exp.Expression) -> str:
-        return tree.sql(dialect=self.sqlglot_name, pretty=True)
+        return str(tree.sql(dialect=self.sqlglot_name, pretty=True))
 
 
 DIALECTS = {

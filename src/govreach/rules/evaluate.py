@@ -64,7 +64,8 @@ class Evaluator:
             if in_force is None:
                 first = p.values[0].valid_from.isoformat() if p.values else "never"
                 raise RuleError(
-                    f"parameter '{name}' has no value in force on {self.on.isoformat()} (first value from {first})",
+                    f"parameter '{name}' has no value in force on {self.on.isoformat()} "
+                    f"(first value from {first})",
                     fix="decide on a later date or add the earlier value to parameters.yaml",
                 )
             self.params[name] = in_force.value
@@ -102,7 +103,7 @@ class Evaluator:
             return self.on
         raise RuleError(f"unknown name '{name}'")  # the checker makes this unreachable
 
-    def eval(self, e: ast.Expr, member: Values | None) -> Any:  # noqa: C901 - one branch per construct
+    def eval(self, e: ast.Expr, member: Values | None) -> Any:
         if isinstance(e, ast.Literal):
             return e.value
         if isinstance(e, ast.ListLiteral):
@@ -262,7 +263,9 @@ def evaluate_unit(
             kind, rule = "criterion", to_text(node.when)
         else:
             child_outcomes = [visit(decision_name, c, depth + 1) for c in node.children]
-            outcome = kleene_and(list(child_outcomes)) if node.mode == "all" else kleene_or(list(child_outcomes))
+            outcome = (
+                kleene_and(list(child_outcomes)) if node.mode == "all" else kleene_or(list(child_outcomes))
+            )
             values, kind, rule = {}, node.mode, None
         results[index] = CriterionResult(
             id=node.id,

@@ -145,7 +145,9 @@ def coerce_unit(schema: InputSchema, data: Mapping[str, Any]) -> tuple[Values, l
                 continue
             members.append(_coerce_record(schema.member_fields, member, f"members[{i}].", problems))
     elif raw_members:
-        problems.append(InputProblem("members", f"this service decides on a {schema.unit_kind}, without members"))
+        problems.append(
+            InputProblem("members", f"this service decides on a {schema.unit_kind}, without members")
+        )
     if problems:
         raise UnitInputError(problems)
     return unit, members

@@ -169,7 +169,9 @@ class RuleSet:
     decisions: dict[str, Decision]
     outputs: dict[str, Output]
     main: str
-    types: dict[str, str] = field(default_factory=dict, compare=False)  # definition/output -> type, by check()
+    types: dict[str, str] = field(
+        default_factory=dict, compare=False
+    )  # definition/output -> type, by check()
 
     def criteria(self) -> list[tuple[Decision, Node, int]]:
         """Every node of every decision tree, depth-first, with its depth (root = 0)."""

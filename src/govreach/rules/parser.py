@@ -60,9 +60,9 @@ class _ToAst(Transformer[Token, ast.Expr]):
 
     def neg(self, meta: Any, children: list[ast.Expr]) -> ast.Expr:
         (operand,) = children
-        if isinstance(operand, ast.Literal) and isinstance(operand.value, int | float):
-            if not isinstance(operand.value, bool):
-                return ast.Literal(_col(meta), -operand.value)
+        value = operand.value if isinstance(operand, ast.Literal) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return ast.Literal(_col(meta), -value)
         return ast.Unary(_col(meta), "-", operand)
 
     def not_(self, meta: Any, children: list[ast.Expr]) -> ast.Expr:
@@ -116,7 +116,9 @@ class _ToAst(Transformer[Token, ast.Expr]):
 
 def _date_literal(column: int, args: tuple[ast.Expr, ...]) -> ast.Expr:
     if len(args) != 1 or not isinstance(args[0], ast.Literal) or not isinstance(args[0].value, str):
-        raise RuleSyntaxError("date(...) takes one quoted date", column=column, fix='write date("2016-01-01")')
+        raise RuleSyntaxError(
+            "date(...) takes one quoted date", column=column, fix='write date("2016-01-01")'
+        )
     try:
         return ast.Literal(column, dt.date.fromisoformat(args[0].value))
     except ValueError:
@@ -128,7 +130,9 @@ def _date_literal(column: int, args: tuple[ast.Expr, ...]) -> ast.Expr:
 def parse_expression(text: str) -> ast.Expr:
     """Parse one rule expression; raise :class:`RuleSyntaxError` naming the position and the fix."""
     if not text or not text.strip():
-        raise RuleSyntaxError("the expression is empty", fix="write a condition such as 'age(birth_date) >= 75'")
+        raise RuleSyntaxError(
+            "the expression is empty", fix="write a condition such as 'age(birth_date) >= 75'"
+        )
     try:
         tree = _parser().parse(text)
         result = _ToAst().transform(tree)
