@@ -74,7 +74,7 @@ def service_pack_activate(*, service_pack: ServicePack) -> ServicePack:
     ServicePack.objects.select_for_update().filter(pack_id=service_pack.pack_id, is_active=True).exclude(
         pk=service_pack.pk
     ).update(is_active=False)
-    if not service_pack.is_active:
-        service_pack.is_active = True
-        service_pack.save(update_fields=["is_active"])
+    # Written whatever the in-memory flag says: the caller's instance may predate a newer load.
+    ServicePack.objects.filter(pk=service_pack.pk).update(is_active=True)
+    service_pack.is_active = True
     return service_pack
