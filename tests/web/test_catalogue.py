@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from govreach.catalogue.models import ServicePack
 
@@ -79,3 +80,25 @@ def test_a_language_no_pack_has_falls_back_to_english(client: Client, pt_service
 @pytest.mark.django_db
 def test_an_empty_catalogue_says_how_to_load_packs(client: Client) -> None:
     assert "govreach packs load packs/" in page(client)
+
+
+@pytest.mark.django_db
+def test_pack_texts_in_a_language_without_page_words_are_marked_with_their_language(client: Client) -> None:
+    ServicePack.objects.create(
+        pack_id="kr-example",
+        version="1.0.0",
+        kind="outreach",
+        unit="person",
+        country="KR",
+        titles={"ko": "방문건강관리", "en": "Home health visits"},
+        summaries={"ko": "어르신 댁을 찾아갑니다."},
+        languages=["ko", "en"],
+        path="/nowhere",
+        digest="0" * 64,
+        loaded_at=timezone.now(),
+        is_active=True,
+    )
+    html = page(client, "/?lang=ko")
+    assert '<html lang="en">' in html  # the page's own words fall back to English...
+    assert 'lang="ko">방문건강관리</a>' in html  # ...and the service's Korean texts say so
+    assert '<p lang="ko">어르신 댁을 찾아갑니다.</p>' in html
