@@ -114,43 +114,38 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return out
 
 
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    found: list[type[BaseModel]] = []
-    for arg in typing.get_args(annotation):
-        found.extend(_models_in(arg))
-    return found
+def _alternatives(annotation: Any) -> list[Any]:
+    """``X | None`` -> [X]; ``Annotated[X, ...]`` -> [X]; anything else -> [it]."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _alternatives(typing.get_args(annotation)[0])
+    if isinstance(annotation, types.UnionType) or origin is typing.Union:
+        return [alt for a in typing.get_args(annotation) if a is not type(None) for alt in _alternatives(a)]
+    return [annotation]
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    """Field names (aliases first) of the model found at ``loc`` inside ``model``."""
-    current: Any = model
+    """Field names (aliases first) of the model(s) found at ``loc`` inside ``model``."""
+    current: list[Any] = [model]
     for part in loc:
-        models = _models_in(current)
-        if isinstance(part, str) and models:
-            m = next((m for m in models if part in m.model_fields or _alias_of(m, part)), None)
-            if m is None:
-                return []
-            name = _alias_of(m, part) or part
-            current = m.model_fields[name].annotation
-        else:
-            args = [a for a in typing.get_args(current) if a is not type(None)]
-            # list[X] -> X; dict[K, V] -> V; X | Y -> search both
-            inner: list[Any] = []
-            for a in args or [current]:
+        following: list[Any] = []
+        for annotation in current:
+            for a in _alternatives(annotation):
                 origin = typing.get_origin(a)
-                if origin in (list, dict):
-                    inner.append(typing.get_args(a)[-1])
-                elif isinstance(a, types.UnionType) or origin is typing.Union:
-                    inner.extend(typing.get_args(a))
-                else:
-                    inner.append(a)
-            current = typing.Union[tuple(inner)] if len(inner) > 1 else inner[0]  # noqa: UP007
+                if origin is dict:
+                    following.append(typing.get_args(a)[1])
+                elif origin is list and isinstance(part, int):
+                    following.append(typing.get_args(a)[0])
+                elif isinstance(a, type) and issubclass(a, BaseModel) and isinstance(part, str):
+                    name = _alias_of(a, part) or part
+                    if name in a.model_fields:
+                        following.append(a.model_fields[name].annotation)
+        current = following
     names: list[str] = []
-    for m in _models_in(current):
-        for name, info in m.model_fields.items():
-            names.append(info.alias or name)
+    for annotation in current:
+        for a in _alternatives(annotation):
+            if isinstance(a, type) and issubclass(a, BaseModel):
+                names.extend(info.alias or name for name, info in a.model_fields.items())
     return names
 
 
@@ -326,6 +321,7 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     # parameters.yaml
     parameters: dict[str, Parameter] = {}
     params_doc = b.load("parameters.yaml", required=False)
+    params_broken = params_doc is None and (path / "parameters.yaml").exists()
     if params_doc is not None:
         if params_doc.data is not None and not isinstance(params_doc.data, dict):
             b.problem(
@@ -395,7 +391,20 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     rules = b.validate("rules.yaml", schema.RulesFile, rules_doc) if rules_doc else None
     ruleset: RuleSet | None = None
     node_paths: dict[str, tuple[str | int, ...]] = {}
-    if rules is not None and service is not None:
+    if service is None and service_doc is not None and isinstance(service_doc.data, dict):
+        # Still check the rules against what service.yaml says, so one run reports everything.
+        raw = service_doc.data
+        service = schema.ServiceFile.model_construct(
+            id=str(raw.get("id", path.name)),
+            version=str(raw.get("version", "0.0.0")),
+            unit=raw.get("unit") if raw.get("unit") in ("household", "person") else "household",
+            decision=str(raw.get("decision", "")),
+            languages=list(languages),
+        )
+        service_valid = False
+    else:
+        service_valid = service is not None
+    if rules is not None and service is not None and not params_broken:
         ruleset = _build_ruleset(b, service, rules, parameters, node_paths, require_languages)
 
     # tests/*.yaml
@@ -419,7 +428,7 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
         if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts):
             digest.update(str(f.relative_to(path)).encode())
             digest.update(f.read_bytes())
-    if b.problems or service is None or ruleset is None:
+    if b.problems or service is None or not service_valid or ruleset is None:
         return None, b.problems
     return Pack(path, service, ruleset, tests, digest.hexdigest(), languages), []
 
@@ -458,6 +467,7 @@ def _build_ruleset(
     require_languages: Any,
 ) -> RuleSet | None:
     file = "rules.yaml"
+    problems_before = len(b.problems)
 
     def field_spec(name: str, raw: schema.InputField | str) -> FieldSpec:
         if isinstance(raw, str):
@@ -547,8 +557,8 @@ def _build_ruleset(
         node_paths[name] = at
         if isinstance(root, Group):
             decisions[name] = Decision(name, root, _texts(dspec.title))
-    if len(b.problems) and not decisions:
-        return None
+    if len(b.problems) > problems_before or not decisions:
+        return None  # names and types are only worth checking once every expression parses
     rs = RuleSet(
         id=service.id,
         version=service.version,
