@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from govreach.registry.linking import linkage_thresholds, sources_link
@@ -170,8 +172,9 @@ def test_sources_link_stores_the_outcome_and_evaluates(
         table = links_table([("R00001", "E1", 1.0, "accepted"), ("R00002", "E2", 0.7, "review")])
         return SimpleNamespace(links=table, counts={"accepted": 1, "review": 1, "rejected": 0})
 
-    def fake_evaluate(links: pa.Table, truth: pa.Table) -> Any:
+    def fake_evaluate(links: pa.Table, truth: pa.Table, **sides: str) -> Any:
         seen["truth_rows"] = truth.num_rows
+        seen["sides"] = sides
         return SimpleNamespace(precision=1.0, recall=0.5, f1=2 / 3)
 
     truth = tmp_path / "truth.parquet"
@@ -184,7 +187,35 @@ def test_sources_link_stores_the_outcome_and_evaluates(
         link_fn=fake_link,
         evaluate_fn=fake_evaluate,
     )
-    assert seen == {"left": 4, "right": 4, "upper": 0.9, "truth_rows": 1}
+    assert seen == {"left": 4, "right": 4, "upper": 0.9, "truth_rows": 1, "sides": {}}
     assert (report.saved.accepted, report.saved.review) == (1, 1)
     assert report.metrics == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3)}
     assert RecordLink.objects.filter(status="review").count() == 1
+
+
+@pytest.mark.slow
+def test_link_command_through_the_real_linkage_reaches_high_f1(tmp_path: Path) -> None:
+    synthetic = pytest.importorskip("govreach.linkage.synthetic")
+    pair = synthetic.make_registry_pair(300, seed=3)
+    for side, table in (("left", pair.left), ("right", pair.right)):
+        path = tmp_path / f"{side}.parquet"
+        pq.write_table(table, path)
+        fields: dict[str, Any] = {"given_name": {"column": "given_name"}}
+        for column in ("national_id", "family_name", "sex", "address", "postcode", "area_code", "phone"):
+            if column in table.column_names:
+                fields[column] = {"column": column}
+        fields["birth_date"] = {"column": "birth_date", "type": "date"}
+        spec = {"source": {"agency": side, "dataset": side}, "key_column": "record_id", "fields": fields}
+        registry_source_import(source_name=side, file_path=path, mapping=mapping_parse(spec))
+    truth = tmp_path / "truth.parquet"
+    pq.write_table(pair.truth, truth)
+    out = StringIO()
+
+    call_command("registry", "link", "left", "right", "--truth", str(truth), stdout=out)
+
+    text = out.getvalue()
+    assert "accepted" in text
+    assert "f1" in text
+    f1 = float(text.split("f1")[1].split()[1])
+    assert f1 >= 0.9
+    assert RecordLink.objects.filter(status="accepted").count() >= 250

@@ -68,7 +68,7 @@ def sources_link(
     engine: str = "duckdb",
     truth_path: Path | None = None,
     link_fn: Callable[..., Any] | None = None,
-    evaluate_fn: Callable[[pa.Table, pa.Table], Any] | None = None,
+    evaluate_fn: Callable[..., Any] | None = None,
 ) -> LinkReport:
     """Link two imported sources and store the links (accepted, review queue, rejected).
 
@@ -106,7 +106,13 @@ def sources_link(
     )
     metrics: dict[str, float] = {}
     if truth_path is not None and evaluate_fn is not None:
-        metrics = _metrics_dict(evaluate_fn(outcome.links, _read_table(truth_path)))
+        truth = _read_table(truth_path)
+        # Name the two sides when the truth knows the sources' datasets; else evaluate_links infers them.
+        datasets = set(truth.column("dataset").to_pylist()) if "dataset" in truth.column_names else set()
+        sides = {}
+        if {left_source.dataset, right_source.dataset} <= datasets:
+            sides = {"left_dataset": left_source.dataset, "right_dataset": right_source.dataset}
+        metrics = _metrics_dict(evaluate_fn(outcome.links, truth, **sides))
     return LinkReport(
         left_records=left.num_rows,
         right_records=right.num_rows,
