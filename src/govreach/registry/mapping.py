@@ -1,7 +1,19 @@
 """The import mapping: how a source's columns become GovReach fields, and how each row is checked.
 
-A mapping is YAML a data officer writes once per source (see ``MappingSpec``). Loading it checks the
-file itself and names the field and the fix; ``RowValidator`` then checks each row against it.
+A mapping is YAML a data officer writes once per source. Loading it checks the file itself and
+names the field and the fix; ``RowValidator`` then checks each row against it::
+
+    source: {agency: Tax authority, dataset: tax_persons, extracted_on: 2024-06-30, licence: restricted}
+    key_column: record_id            # the source's own unique key
+    creates_persons: true            # a population register: each new record becomes a person
+    fields:                          # GovReach field: where it comes from and what is allowed
+      national_id: {column: nif}
+      given_name: {column: first_name, required: true}
+      birth_date: {column: dob, type: date, format: "%d/%m/%Y"}
+      sex: {column: sex, allowed: [F, M, X]}
+      income_eur: {column: income, type: number}   # any other fact is kept on the source record
+
+Types: text, integer, number, date (ISO unless ``format``), boolean (true/false, yes/no, 1/0).
 """
 
 from __future__ import annotations
