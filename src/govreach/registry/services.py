@@ -720,7 +720,7 @@ class LinkTable(Protocol):
 
     num_rows: int
 
-    def to_pylist(self) -> list[dict[str, Any]]: ...
+    def to_batches(self, max_chunksize: int | None = None) -> Sequence[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -754,21 +754,17 @@ def record_links_save(
 
     The status comes from the output or, when missing, from the thresholds. Re-saving updates machine
     links in place; a link a clerk already decided keeps that decision. Accepted links give the
-    right record the left record's person when it has none.
+    right record the left record's person when it has none. Batches commit one by one; saving the
+    same links again is safe (links are upserted on the record pair).
     """
     if not 0 <= lower_threshold <= upper_threshold <= 1:
         raise LinkPersistError("thresholds must satisfy 0 <= lower <= upper <= 1")
     totals = {"accepted": 0, "review": 0, "rejected": 0, "kept_clerical": 0}
-    rows = links.to_pylist()
-    for start in range(0, len(rows), batch_size):
+    # One transaction per batch of links: bounded memory and lock time on a national run.
+    for batch in links.to_batches(max_chunksize=batch_size):
         with transaction.atomic():
             _record_links_save_batch(
-                rows[start : start + batch_size],
-                left_source,
-                right_source,
-                upper_threshold,
-                lower_threshold,
-                totals,
+                batch.to_pylist(), left_source, right_source, upper_threshold, lower_threshold, totals
             )
     return LinkSaveCounts(**totals)
 
