@@ -224,9 +224,9 @@ class _Compiler:
         if f == "has_any":
             constants = self.constant_list(e.args[1]) or []
             array = args[0]
-            hits = [exp.ArrayContains(this=array.copy(), expression=self.literal(c)) for c in constants]
-            any_hit = exp.or_(*hits) if hits else exp.false()
-            return _case((_is_null(array), exp.Null()), default=_paren(any_hit))
+            if not constants:
+                return _case((_is_null(array), exp.Null()), default=exp.false())
+            return _paren(self.d.array_overlaps(array, self.literal(list(constants))))
         if f == "contains":
             return self.membership(args[1], e.args[0], in_members, self.never_null(e.args[1]))
         if f in ("age", "years_between"):

@@ -34,6 +34,12 @@ class Dialect:
     def data_type(self, rules_type: str) -> exp.DataType:
         return exp.DataType.build(_TYPES[rules_type])
 
+    def array_overlaps(self, array: exp.Expression, values: exp.Expression) -> exp.Expression:
+        """True when the two lists share an element; null when ``array`` is null."""
+        if self.name == "spark":
+            return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[array, values])
+        return exp.ArrayOverlaps(this=array, expression=values)
+
     def render(self, tree: exp.Expression) -> str:
         return str(tree.sql(dialect=self.sqlglot_name, pretty=True))
 

@@ -1,0 +1,72 @@
+"""``govreach bench eligibility``: compiled batch against hand-written DuckDB SQL, same data, same run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+
+from govreach.packs.discovery import resolve_pack
+from govreach.packs.loader import PackInvalid, load_pack
+from govreach.rules.bench import bench_pt_eligibility
+
+SUPPORTED = {"pt-social-energy-tariff"}
+
+
+class Command(BaseCommand):
+    help = "Benchmarks that print figures and ratios against a baseline measured in the same run."
+    requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{eligibility}")
+        e = sub.add_parser("eligibility", help="households per second: compiled rules vs hand-written SQL")
+        e.add_argument("--pack", default="pt-social-energy-tariff")
+        e.add_argument("--households", type=int, default=1_000_000)
+        e.add_argument("--seed", type=int, default=2016)
+        e.add_argument("--on", default="2024-07-01", help="decision date YYYY-MM-DD")
+        e.add_argument("--repeats", type=int, default=3, help="runs per query; the best counts")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(highlight=False)
+        if options["pack"] not in SUPPORTED:
+            raise CommandError(
+                f"--pack: a hand-written baseline exists for {', '.join(sorted(SUPPORTED))} only"
+            )
+        if options["households"] < 1:
+            raise CommandError("--households must be at least 1")
+        try:
+            pack = load_pack(resolve_pack(options["pack"], Path(settings.PACKS_DIR)))
+            on = dt.date.fromisoformat(options["on"])
+        except PackInvalid as exc:
+            raise CommandError(str(exc)) from None
+        except ValueError:
+            raise CommandError(f"--on {options['on']!r} is not a date; write YYYY-MM-DD") from None
+        with console.status(f"generating {options['households']:,} households and running both queries"):
+            result = bench_pt_eligibility(
+                pack.ruleset,
+                households=options["households"],
+                seed=options["seed"],
+                on=on,
+                repeats=options["repeats"],
+            )
+        console.print(
+            f"households: {result.households:,} ({result.members:,} members), decided on {on.isoformat()}"
+        )
+        console.print(
+            f"eligible for electricity: {result.eligible:,} ({result.eligible / result.households:.1%})"
+        )
+        console.print(f"answers differing between compiled and hand-written: {result.disagreements}")
+        console.print(f"compiled batch: {result.households / result.compiled_seconds:,.0f} households/s "
+                      f"({result.compiled_seconds:.3f} s)")  # fmt: skip
+        console.print(f"hand-written SQL: {result.households / result.hand_seconds:,.0f} households/s "
+                      f"({result.hand_seconds:.3f} s)")  # fmt: skip
+        if result.disagreements:
+            raise CommandError(
+                f"{result.disagreements} households decided differently: the compiled rules are wrong"
+            )
+        self.stdout.write(f"ratio compiled/hand: {result.ratio:.2f}")
