@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH; else the one pip installs for this Python (installed on first use, see $(VENV)/.synced).
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(PYTHON) -m uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 export GOVREACH_VAR_DIR ?= $(CURDIR)/var
@@ -17,12 +18,8 @@ help:
 	@echo "make test   everything CI runs: lint, types, tests, pack tests"
 	@echo "make bench  benchmarks (figures and ratios against a baseline in the same run)"
 
-$(UV):
-	@echo "uv not found: installing it with pip"
-	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
-	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv
-
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+$(VENV)/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; $(PYTHON) -m pip install --quiet uv; }
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 

@@ -3,15 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
+import govreach.population.defects as defects
+import govreach.population.generate as population
 from govreach.linkage import evaluate_links, link_records
 from govreach.linkage.bench import bench_linkage
 
 from .conftest import TEST_SETTINGS
-
-population = pytest.importorskip("govreach.population.generate")
-defects = pytest.importorskip("govreach.population.defects")
 
 
 def test_civil_register_links_to_tax_records_of_a_generated_portugal_with_f1_above_095(

@@ -31,12 +31,41 @@ EXPECTED_DATASETS = {
 SIZES = {"pt": 2000, "bd": 600, "kr": 1500, "br": 1000}
 
 
+_GENERATED: dict[str, Path] = {}
+
+
+def _generate(country: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """One small population per country, generated once per test module."""
+    if country not in _GENERATED:
+        out = tmp_path_factory.mktemp(f"pop_{country}")
+        generate_population(country=country, households=SIZES[country], seed=11, out_dir=out)
+        _GENERATED[country] = out
+    return country, _GENERATED[country]
+
+
 @pytest.fixture(scope="module", params=["pt", "bd", "kr", "br"])
 def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    country: str = request.param
-    out = tmp_path_factory.mktemp(f"pop_{country}")
-    generate_population(country=country, households=SIZES[country], seed=11, out_dir=out)
-    return country, out
+    return _generate(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def pt_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    return _generate("pt", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def bd_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    return _generate("bd", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def kr_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    return _generate("kr", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def br_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    return _generate("br", tmp_path_factory)
 
 
 def _one(sql: str) -> tuple[object, ...]:
@@ -203,10 +232,8 @@ def test_supply_addresses_differ_from_the_tax_address_at_the_given_rate(tmp_path
     assert share == pytest.approx(0.25, abs=0.03)
 
 
-def test_portugal_eligibility_share_is_realistic(generated: tuple[str, Path]) -> None:
-    country, out = generated
-    if country != "pt":
-        pytest.skip("Portugal only")
+def test_portugal_eligibility_share_is_realistic(pt_generated: tuple[str, Path]) -> None:
+    _country, out = pt_generated
     (eligible_households,) = _one(
         f"""select count(distinct household_id) from '{out}/truth/pt_expected_eligibility.parquet'
             where is_electricity_eligible"""
@@ -218,10 +245,8 @@ def test_portugal_eligibility_share_is_realistic(generated: tuple[str, Path]) ->
     assert all(len(c) == 20 and c.startswith("PT0002") for c in electricity["cpe"].to_pylist())
 
 
-def test_portuguese_nifs_carry_a_valid_check_digit(generated: tuple[str, Path]) -> None:
-    country, out = generated
-    if country != "pt":
-        pytest.skip("Portugal only")
+def test_portuguese_nifs_carry_a_valid_check_digit(pt_generated: tuple[str, Path]) -> None:
+    _country, out = pt_generated
     nifs = [n for n in pq.read_table(out / "truth/persons.parquet")["national_id"].to_pylist() if n]
     for nif in nifs[:500]:
         remainder = sum(int(d) * w for d, w in zip(nif[:8], range(9, 1, -1), strict=True)) % 11
@@ -229,19 +254,15 @@ def test_portuguese_nifs_carry_a_valid_check_digit(generated: tuple[str, Path]) 
     assert len(set(nifs)) == len(nifs)
 
 
-def test_seongdong_has_realistic_shares_of_older_residents(generated: tuple[str, Path]) -> None:
-    country, out = generated
-    if country != "kr":
-        pytest.skip("Korea only")
+def test_seongdong_has_realistic_shares_of_older_residents(kr_generated: tuple[str, Path]) -> None:
+    _country, out = kr_generated
     ages = pq.read_table(out / "truth/persons.parquet")["age_years"].to_numpy()
     assert 0.12 <= np.mean(ages >= 65) <= 0.20
     assert 0.045 <= np.mean(ages >= 75) <= 0.08  # Seongdong: 18,643 of ~300,000 (6.2%)
 
 
-def test_bangladesh_deeds_point_at_khatians_and_have_parties(generated: tuple[str, Path]) -> None:
-    country, out = generated
-    if country != "bd":
-        pytest.skip("Bangladesh only")
+def test_bangladesh_deeds_point_at_khatians_and_have_parties(bd_generated: tuple[str, Path]) -> None:
+    _country, out = bd_generated
     (orphans,) = _one(
         f"""select count(*) from '{out}/registries/deeds.parquet' d
             anti join '{out}/registries/khatians.parquet' k on k.record_id = d.khatian_record_id"""
@@ -255,10 +276,8 @@ def test_bangladesh_deeds_point_at_khatians_and_have_parties(generated: tuple[st
     assert without_buyer == 0
 
 
-def test_brazil_enrols_ninth_graders_with_a_hub(generated: tuple[str, Path]) -> None:
-    country, out = generated
-    if country != "br":
-        pytest.skip("Brazil only")
+def test_brazil_enrols_ninth_graders_with_a_hub(br_generated: tuple[str, Path]) -> None:
+    _country, out = br_generated
     enrolment = pq.read_table(out / "registries/school_enrolment.parquet")
     grades = enrolment["grade"].to_numpy()
     assert set(np.unique(grades).tolist()) <= set(range(1, 10))
