@@ -65,6 +65,8 @@ def test_missing_fact_makes_a_criterion_unknown_and_kleene_logic_decides() -> No
     result = evaluate_unit(rs, unit(income_eur=None, lives_alone=False), on=ON)
     assert result.outcome is None  # unknown or false = unknown
     assert "income_eur" in result.missing
+    group = next(c for c in result.criteria if c.id == "eligible")
+    assert group.explanation == "We do not have the information to check this: income_eur."
 
 
 def test_aggregates_skip_members_whose_condition_is_unknown() -> None:

@@ -267,13 +267,21 @@ def evaluate_unit(
                 kleene_and(list(child_outcomes)) if node.mode == "all" else kleene_or(list(child_outcomes))
             )
             values, kind, rule = {}, node.mode, None
+        # an undetermined group names the facts its undetermined criteria lack
+        missing = {
+            k: None
+            for r in results[index + 1 :]
+            if r.outcome is None
+            for k, v in r.values.items()
+            if v is None
+        } or {k: None for k, v in values.items() if v is None}
         results[index] = CriterionResult(
             id=node.id,
             decision=decision_name,
             kind=kind,
             depth=depth,
             outcome=outcome,
-            explanation=_explanation(ev, node, outcome, values, language),
+            explanation=_explanation(ev, node, outcome, values, list(missing), language),
             rule=rule,
             values=values,
             reference=node.reference,
@@ -314,7 +322,12 @@ _DEFAULT = {
 
 
 def _explanation(
-    ev: Evaluator, node: Node, outcome: bool | None, values: dict[str, object], language: str
+    ev: Evaluator,
+    node: Node,
+    outcome: bool | None,
+    values: dict[str, object],
+    unknown: list[str],
+    language: str,
 ) -> str:
     texts = node.because if outcome else node.because_not if outcome is False else {}
     template = _text_in(texts, language) if texts else None
@@ -324,7 +337,6 @@ def _explanation(
     for name in list(ev.rs.definitions) + list(ev.rs.inputs.unit_fields) + list(ev.rs.parameters):
         if "{" + name + "}" in template:
             fill_values[name] = ev.name(name, None)
-    unknown = [k for k, v in values.items() if v is None]
     fill_values["missing"] = ", ".join(unknown) if unknown else "?"
     text = fill(template, fill_values)
     return text.replace("{missing}", fill_values["missing"])  # type: ignore[arg-type]
