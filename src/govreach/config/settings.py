@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "ninja",
     "govreach.catalogue",
     "govreach.registry",
+    "govreach.accounts",
+    "govreach.notify",
+    "govreach.cases",
     "govreach.web",
     "govreach.api",
 ]

@@ -81,6 +81,9 @@ class Pack:
     tests: dict[str, list[schema.TestCase]]
     digest: str
     languages: tuple[str, ...] = field(default=())
+    forms: dict[str, Any] = field(default_factory=dict)  # forms/*.yaml by form id (govreach.packs.forms)
+    workflow: Any = None  # workflow.yaml (govreach.packs.workflow), None when the pack has none
+    messages: dict[str, Any] = field(default_factory=dict)  # messages/<lang>.yaml (govreach.packs.messages)
 
     @property
     def id(self) -> str:
@@ -423,6 +426,14 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
             if ruleset is not None:
                 _check_test_names(b, rel, parsed, ruleset)
 
+    from govreach.packs.forms import load_forms
+    from govreach.packs.messages import load_messages
+    from govreach.packs.workflow import load_workflow
+
+    forms = load_forms(b, path, ruleset, languages)
+    workflow = load_workflow(b, path, ruleset, languages)
+    messages = load_messages(b, path, languages)
+
     digest = hashlib.sha256()
     for f in sorted(path.rglob("*")):
         if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts):
@@ -430,7 +441,7 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
             digest.update(f.read_bytes())
     if b.problems or service is None or not service_valid or ruleset is None:
         return None, b.problems
-    return Pack(path, service, ruleset, tests, digest.hexdigest(), languages), []
+    return Pack(path, service, ruleset, tests, digest.hexdigest(), languages, forms, workflow, messages), []
 
 
 def _check_test_names(b: _PackBuilder, rel: str, parsed: schema.TestsFile, ruleset: RuleSet) -> None:
