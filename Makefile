@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen --no-sync
 export GOVREACH_VAR_DIR ?= $(CURDIR)/var
 export UV_LINK_MODE ?= copy
 
-.PHONY: help env demo serve demo-data test lint types pytest packs-test check bench format clean
+.PHONY: help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean
 
 help:
 	@echo "make demo   set up everything and serve GovReach on http://127.0.0.1:8000"
@@ -42,14 +42,24 @@ lint: env
 types: env
 	$(RUN) mypy
 
-pytest: env
+# PostgreSQL and Chromium from Debian's packages, installed once per machine.
+services:
+	scripts/ensure-test-services.sh
+
+pytest: env services
 	$(RUN) pytest -p xdist -n 2 --dist loadgroup
+
+# The same suite on a throwaway PostgreSQL server; the pure libraries (rules, packs, population,
+# linkage) never touch the database, so they run once, above.
+pytest-postgres: env services
+	scripts/with-postgres.sh $(RUN) pytest -p xdist -n 2 --dist loadgroup \
+		--ignore=tests/rules --ignore=tests/packs --ignore=tests/population --ignore=tests/linkage
 
 packs-test: env
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs check packs/
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs test packs/
 
-test: lint types pytest packs-test
+test: lint types pytest pytest-postgres packs-test
 
 check: test
 
