@@ -178,5 +178,8 @@ def json_schema() -> dict[str, Any]:
             "parameters.yaml": TypeAdapter(dict[Identifier, ParameterSpec]).json_schema(by_alias=True),
             "rules.yaml": RulesFile.model_json_schema(by_alias=True),
             "tests/*.yaml": TestsFile.model_json_schema(by_alias=True),
+            "forms/*.yaml": __import__("govreach.packs.forms", fromlist=["_"]).forms_json_schema(),
+            "workflow.yaml": __import__("govreach.packs.workflow", fromlist=["_"]).workflow_json_schema(),
+            "messages/<lang>.yaml": __import__("govreach.packs.messages", fromlist=["_"]).file_schema(),
         },
     }
