@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "govreach.accounts",
     "govreach.notify",
     "govreach.cases",
+    "govreach.entitlements",
     "govreach.web",
     "govreach.api",
 ]
