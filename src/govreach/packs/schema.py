@@ -180,6 +180,8 @@ def json_schema() -> dict[str, Any]:
             "tests/*.yaml": TestsFile.model_json_schema(by_alias=True),
             "forms/*.yaml": __import__("govreach.packs.forms", fromlist=["_"]).forms_json_schema(),
             "workflow.yaml": __import__("govreach.packs.workflow", fromlist=["_"]).workflow_json_schema(),
+            "forms/*.yaml": __import__("govreach.packs.forms", fromlist=["_"]).forms_json_schema(),
+            "workflow.yaml": __import__("govreach.packs.workflow", fromlist=["_"]).workflow_json_schema(),
             "messages/<lang>.yaml": __import__("govreach.packs.messages", fromlist=["_"]).file_schema(),
         },
     }
