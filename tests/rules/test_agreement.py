@@ -37,6 +37,7 @@ def engine_ruleset() -> RuleSet:
             "income_total": "sum(earnings_eur for members where earnings_eur > 0)",
             "oldest": "min(birth_date for members)",
             "days_old": "days_between(head.birth_date, decision_date)",
+            "cohort": "year(decision_date) * 100 + month(head.birth_date)",
             "score": "coalesce(income_eur, 0) / 1000 + abs(rooms - 3)",
         },
         mode="any",

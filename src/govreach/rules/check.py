@@ -32,6 +32,8 @@ FUNCTIONS = {
     "min": (2, 10),
     "max": (2, 10),
     "abs": (1, 1),
+    "year": (1, 1),
+    "month": (1, 1),
     "is_known": (1, 1),
     "is_missing": (1, 1),
     "coalesce": (2, 2),
@@ -264,6 +266,9 @@ def _call_type(expr: ast.Call, scope: Scope) -> str:
         if all(t == DATE for t in types):
             return DATE
         raise RuleTypeError(f"{f} takes numbers or dates of one kind", column=expr.column)
+    if f in ("year", "month"):
+        _expect(types[0], (DATE,), expr.args[0], f"{f} takes a date")
+        return INTEGER
     if f == "abs":
         _expect(types[0], NUMERIC, expr.args[0], "abs takes a number")
         return types[0]

@@ -257,6 +257,10 @@ class _Compiler:
             return _case((exp.or_(*[_is_null(a) for a in nullable]), exp.Null()), default=core)
         if f == "abs":
             return exp.Abs(this=args[0])
+        if f == "year":
+            return exp.Year(this=args[0])
+        if f == "month":
+            return exp.Month(this=args[0])
         raise RuleError(f"unknown function '{f}'")
 
     @staticmethod

@@ -213,6 +213,10 @@ class Evaluator:
             return max(args)
         if f == "abs":
             return abs(args[0])
+        if f == "year":
+            return args[0].year
+        if f == "month":
+            return args[0].month
         if f == "contains":
             return args[1] in args[0]
         raise RuleError(f"unknown function '{f}'")
