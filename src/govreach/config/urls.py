@@ -12,6 +12,7 @@ from govreach.api.api import api
 
 urlpatterns = [
     path("", include("govreach.web.urls")),
+    path("", include("govreach.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     *staticfiles_urlpatterns(),  # empty unless DEBUG
