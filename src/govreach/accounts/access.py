@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
-from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -40,7 +40,7 @@ def is_staff_verified(request: HttpRequest) -> bool:
 
 
 def _to_login(request: HttpRequest, url_name: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
+    return redirect_to_login(request.get_full_path(), reverse(url_name))
 
 
 def staff_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

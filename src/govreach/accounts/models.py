@@ -94,7 +94,7 @@ class CitizenAccount(models.Model):
 
     @property
     def masked_phone(self) -> str:
-        """The phone number as it may be shown on a page or in a log: ``+880•••••••78``."""
+        """The phone number as it may be shown on a page or in a log: ``+880••••••••78``."""
         return phone_mask(self.phone)
 
 

@@ -35,7 +35,7 @@ def phone_normalise(raw: str) -> str:
 
 
 def phone_mask(phone: str) -> str:
-    """``+8801712345678`` -> ``+880•••••••78``: enough to recognise one's own number, not to dial it."""
+    """``+8801712345678`` -> ``+880••••••••78``: enough to recognise one's own number, not to dial it."""
     if len(phone) <= 6:
         return "•" * len(phone)
     return phone[:4] + "•" * (len(phone) - 6) + phone[-2:]

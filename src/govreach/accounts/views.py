@@ -285,12 +285,11 @@ def citizen_login_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render(request, "citizen_login_code.html", {**context, "form": CodeForm()})
     if "resend" in request.POST:
-        form = CodeForm()
         try:
             services.login_code_send(phone=phone, language=get_language() or "", client_ip=client_ip(request))
         except Throttled as exc:
-            form.add_error(None, _throttled_message(exc))
-            return _render(request, "citizen_login_code.html", {**context, "form": form}, status=429)
+            context.update(form=CodeForm(), page_errors=[_throttled_message(exc)])
+            return _render(request, "citizen_login_code.html", context, status=429)
         messages.success(request, _("We sent a new code. Codes sent earlier no longer work."))
         return redirect("accounts:citizen_login_code")
     form = CodeForm(request.POST)
