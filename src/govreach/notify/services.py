@@ -7,6 +7,7 @@ worker retries the message (with the same idempotency key, so a deduplicating ga
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -105,7 +107,8 @@ def outbox_enqueue(
                 message_id=message_id,
                 subject=rendered.subject,
                 body=rendered.body,
-                context=dict(context),
+                # As stored (dates as ISO text), so the returned row equals the one read back later.
+                context=json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder)),
                 dedupe_key=dedupe_key,
             )
     except IntegrityError:
@@ -198,12 +201,21 @@ def outbox_send_due(*, limit: int = 100, now: datetime | None = None) -> SendCou
     config = notify_config()
     token, claimed = _claim(limit=limit, now=now or timezone.now(), config=config)
     backends: dict[str, Backend] = {}
+    try:
+        for channel in sorted({m.channel for m in claimed}):
+            backends[channel] = backend_for(channel, config)
+    except Exception:
+        # A misconfigured backend must not strand the batch in 'sending' until the lease runs out.
+        OutboxMessage.objects.filter(claim_token=token).update(
+            status=OutboxMessage.Status.QUEUED, claim_token=None, lease_expires_at=None
+        )
+        for backend in backends.values():
+            backend.close()
+        raise
     counts = {"sent": 0, "retry": 0, "failed": 0}
     try:
         for message in claimed:
-            backend = backends.get(message.channel) or backends.setdefault(
-                message.channel, backend_for(message.channel, config)
-            )
+            backend = backends[message.channel]
             outgoing = Outgoing(
                 outbox_id=message.pk,
                 channel=message.channel,
