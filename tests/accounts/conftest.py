@@ -122,7 +122,9 @@ def intermediary_client(intermediary: Intermediary, bd_service_pack: ServicePack
 def last_sms(phone: str, message_id: str) -> OutboxMessage:
     """The newest outbox SMS of ``message_id`` to ``phone``."""
     message = (
-        OutboxMessage.objects.filter(recipient=phone, message_id=message_id, channel="sms").order_by("-pk").first()
+        OutboxMessage.objects.filter(recipient=phone, message_id=message_id, channel="sms")
+        .order_by("-pk")
+        .first()
     )
     assert message is not None, f"no {message_id} SMS in the outbox"
     return message

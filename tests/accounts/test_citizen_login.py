@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.accounts.conftest import OTHER_PHONE, PHONE, last_code, last_sms
 
 from govreach.accounts import services
 from govreach.accounts.models import CitizenAccount, PhoneCode
 from govreach.accounts.throttle import Limit
-from tests.accounts.conftest import OTHER_PHONE, PHONE, last_code, last_sms
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
+from tests.accounts.conftest import PACK_ID
 
 from govreach.accounts.selectors import staff_area_scope, staff_assignments_for, staff_can_act
 from govreach.accounts.services import staff_assignment_create
 from govreach.registry.models import Area
-from tests.accounts.conftest import PACK_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,9 @@ def test_role_and_pack_must_match(ashulia_officer: User, areas: dict[str, Area])
     assert staff_can_act(ashulia_officer, pack_id=PACK_ID, roles={AC_LAND, ASSISTANT}, area=union)
 
 
-def test_upazila_officer_covers_every_union_below(make_staff: Callable[..., User], areas: dict[str, Area]) -> None:
+def test_upazila_officer_covers_every_union_below(
+    make_staff: Callable[..., User], areas: dict[str, Area]
+) -> None:
     user = make_staff("savar-ac")
     staff_assignment_create(user=user, pack_id=PACK_ID, role=AC_LAND, area=areas["BD-302601"])
     for code in ("BD-302601", "BD-30260101", "BD-3026010101", "BD-30260102"):
@@ -58,7 +60,9 @@ def test_upazila_officer_covers_every_union_below(make_staff: Callable[..., User
     assert not staff_can_act(user, pack_id=PACK_ID, roles=[AC_LAND], area=areas["BD-3027"])
 
 
-def test_ended_or_future_assignments_do_not_count(make_staff: Callable[..., User], areas: dict[str, Area]) -> None:
+def test_ended_or_future_assignments_do_not_count(
+    make_staff: Callable[..., User], areas: dict[str, Area]
+) -> None:
     today = dt.date.today()
     ended = make_staff("ended")
     staff_assignment_create(
@@ -71,7 +75,11 @@ def test_ended_or_future_assignments_do_not_count(make_staff: Callable[..., User
     )
     future = make_staff("future")
     staff_assignment_create(
-        user=future, pack_id=PACK_ID, role=ASSISTANT, area=areas["BD-30260101"], starts_on=today + dt.timedelta(days=1)
+        user=future,
+        pack_id=PACK_ID,
+        role=ASSISTANT,
+        area=areas["BD-30260101"],
+        starts_on=today + dt.timedelta(days=1),
     )
     for user in (ended, future):
         assert not staff_can_act(user, pack_id=PACK_ID, roles=[ASSISTANT], area=areas["BD-30260101"])

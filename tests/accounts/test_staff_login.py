@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from tests.accounts.conftest import PASSWORD, sign_in_staff, totp_code
 
 from govreach.accounts.models import StaffTOTPDevice
-from tests.accounts.conftest import PASSWORD, sign_in_staff, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,9 @@ def test_code_step_without_password_step_is_refused(client: Client, make_staff: 
     assert not _is_signed_in(client)
 
 
-def test_wrong_code_is_refused_with_a_message_on_the_field(client: Client, make_staff: Callable[..., User]) -> None:
+def test_wrong_code_is_refused_with_a_message_on_the_field(
+    client: Client, make_staff: Callable[..., User]
+) -> None:
     user = make_staff()
     client.post("/staff/login/", {"username": user.username, "password": PASSWORD})
     wrong = f"{(int(totp_code(user)) + 1) % 1_000_000:06d}"
@@ -104,7 +106,9 @@ def test_five_wrong_passwords_lock_the_username_even_for_the_right_one(
 def test_unknown_usernames_are_locked_like_known_ones(client: Client, db: None) -> None:
     for _ in range(5):
         client.post("/staff/login/", {"username": "ghost", "password": "guess"}, REMOTE_ADDR="198.51.100.1")
-    response = client.post("/staff/login/", {"username": "ghost", "password": "x"}, REMOTE_ADDR="198.51.100.2")
+    response = client.post(
+        "/staff/login/", {"username": "ghost", "password": "x"}, REMOTE_ADDR="198.51.100.2"
+    )
     assert response.status_code == 429
 
 
