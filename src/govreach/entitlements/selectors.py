@@ -1,0 +1,99 @@
+"""Reads of the entitlements app: the entitlements in force as Arrow, and a cycle's report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from django.db import connection
+
+from govreach.entitlements.models import Entitlement
+
+if TYPE_CHECKING:
+    from govreach.entitlements.engines import Engine
+    from govreach.entitlements.models import Cycle
+
+IN_FORCE_SCHEMA = pa.schema(
+    [
+        ("entitlement_id", pa.int64()),
+        ("unit_key", pa.string()),
+        ("status", pa.string()),
+        ("decision_key", pa.string()),
+        ("supplier_id", pa.string()),
+        ("area_code", pa.string()),
+    ]
+)
+MUNICIPALITY_CODE_LENGTH = 7  # PT-DDMM: district and municipality of a parish code PT-DDMMPP
+
+
+def entitlements_in_force_arrow(pack_id: str, *, fetch_rows: int = 100_000) -> pa.Table:
+    """Active and refused entitlements of ``pack_id``, read with a raw cursor in large fetches (no ORM rows)."""
+    table = connection.ops.quote_name(Entitlement._meta.db_table)
+    sql = (
+        f"SELECT id, unit_key, status, decision_key, supplier_id, area_code FROM {table} "  # noqa: S608
+        "WHERE pack_id = %s AND status IN ('active', 'refused') ORDER BY id"
+    )
+    columns: list[list[Any]] = [[] for _ in IN_FORCE_SCHEMA.names]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pack_id])
+        while rows := cursor.fetchmany(fetch_rows):
+            for i, values in enumerate(zip(*rows, strict=True)):
+                columns[i].extend(values)
+    return pa.table(dict(zip(IN_FORCE_SCHEMA.names, columns, strict=True)), schema=IN_FORCE_SCHEMA)
+
+
+def cycle_report_from_engine(engine: Engine, cycle: Cycle) -> dict[str, Any]:
+    """Counts per outcome, per reason (failing criterion), per municipality and per mismatch kind."""
+
+    def pairs(sql: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = engine.fetch_arrow(sql).to_pylist()
+        return rows
+
+    outcomes = {r["outcome"]: int(r["n"]) for r in pairs("SELECT outcome, count(*) AS n FROM plan GROUP BY outcome")}
+    ended = {
+        r["end_reason"]: int(r["n"])
+        for r in pairs("SELECT end_reason, count(*) AS n FROM plan WHERE outcome = 'ended' GROUP BY end_reason")
+    }
+    failing: Counter[str] = Counter()
+    for r in pairs(
+        "SELECT failing_criteria, count(*) AS n FROM plan "
+        "WHERE outcome IN ('ended', 'not_eligible', 'undetermined') GROUP BY failing_criteria"
+    ):
+        for criterion in filter(None, (r["failing_criteria"] or "").split(",")):
+            failing[criterion] += int(r["n"])
+    areas: dict[str, dict[str, int]] = {}
+    for r in pairs(
+        f"SELECT substr(area_code, 1, {MUNICIPALITY_CODE_LENGTH}) AS area, outcome, count(*) AS n "  # noqa: S608
+        "FROM plan GROUP BY substr(area_code, 1, 7), outcome"
+    ):
+        areas.setdefault(r["area"] or "", {})[r["outcome"]] = int(r["n"])
+    kinds = {r["kind"]: int(r["n"]) for r in pairs("SELECT kind, count(*) AS n FROM mismatches GROUP BY kind")}
+    methods = {
+        (r["link_method"] or "unlinked"): int(r["n"])
+        for r in pairs("SELECT link_method, count(*) AS n FROM links GROUP BY link_method")
+    }
+    rechecked = pairs("SELECT count(*) AS n FROM links WHERE is_rechecked")[0]["n"]
+    return {
+        "cycle": cycle.pk,
+        "pack": cycle.pack_id,
+        "decided_on": cycle.decided_on.isoformat(),
+        "engine": cycle.engine,
+        "units": sum(outcomes.values()),
+        "outcomes": dict(sorted(outcomes.items())),
+        "ended_by_reason": dict(sorted(ended.items())),
+        "failing_criteria": dict(sorted(failing.items())),
+        "by_area": dict(sorted(areas.items())),
+        "mismatches": dict(sorted(kinds.items())),
+        "links": dict(sorted(methods.items())),
+        "tax_authority_rechecked": int(rechecked),
+    }
+
+
+def cycle_latest_completed(pack_id: str) -> Cycle | None:
+    """The most recent completed cycle of ``pack_id``, if any."""
+    from govreach.entitlements.models import Cycle
+
+    return (
+        Cycle.objects.filter(pack_id=pack_id, status=Cycle.Status.COMPLETED).order_by("-decided_on").first()
+    )

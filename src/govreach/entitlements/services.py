@@ -1,0 +1,494 @@
+"""Writes of the entitlements app: run a proactive cycle, refuse an entitlement.
+
+``cycle_run`` reads the registries, links, decides in batch with the compiled rules, compares with the
+entitlements in force and writes the differences in transactional batches. Every step is checkpointed
+on the ``Cycle`` row, so a cycle killed at any point resumes where it stopped and ends in the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from govreach.entitlements import steps
+from govreach.entitlements.config import CycleConfig, load_cycle_config
+from govreach.entitlements.engines import DuckDBEngine, Engine, SparkEngine, spark_session
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkMismatch
+from govreach.entitlements.selectors import entitlements_in_force_arrow
+from govreach.packs.loader import Pack, load_pack
+
+# Test-only hook: "<step>" or "write:<batch>" makes the process kill itself (SIGKILL) right after that
+# checkpoint is committed, to prove that a restarted cycle ends in the uninterrupted state.
+KILL_AFTER_ENV = "GOVREACH_CYCLE_KILL_AFTER"
+
+
+class CycleError(Exception):
+    """A cycle cannot run as asked; the message names the option and the fix."""
+
+
+class CycleProgress(Protocol):
+    """What a caller sees while a cycle runs (the command draws it with rich)."""
+
+    def step(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, rows: int) -> None: ...
+
+
+class _NoProgress:
+    def step(self, name: str, total: int | None = None) -> None:
+        del name, total
+
+    def advance(self, rows: int) -> None:
+        del rows
+
+
+_SOURCE_COLUMNS = {
+    "customers": [
+        "record_id", "national_id", "given_name", "family_name", "address", "postcode", "area_code",
+        "supplier_id", "cpe", "power_kva", "voltage", "is_domestic_use", "is_own_name", "is_permanent_home",
+        "contract_start_on",
+    ],
+    "gas_customers": ["national_id", "cui", "pressure", "annual_consumption_m3"],
+    "tax": [
+        "record_id", "national_id", "given_name", "family_name", "birth_date", "address", "postcode",
+        "tax_household_id", "income_eur", "household_income_eur", "tax_year",
+    ],
+    "social_security": [
+        "record_id", "national_id", "given_name", "family_name", "birth_date", "benefit_code",
+        "abono_bracket", "start_on", "end_on",
+    ],
+}  # fmt: skip
+_SOURCE_TABLES = {
+    "customers": "src_customers",
+    "gas_customers": "src_gas",
+    "tax": "src_tax",
+    "social_security": "src_ss",
+}
+PREVIOUS_SCHEMAS = {
+    "prev_links": pa.schema(
+        [("cpe", pa.string()), ("record_id", pa.string()), ("fingerprint", pa.string()),
+         ("tax_year", pa.int16()), ("tax_household_id", pa.string()), ("link_method", pa.string()),
+         ("household_income_eur", pa.float64())]
+    ),
+    "prev_members": pa.schema(
+        [("tax_household_id", pa.string()), ("person_key", pa.string()), ("national_id", pa.string()),
+         ("name_key", pa.string()), ("birth_date", pa.date32()), ("income_eur", pa.float64())]
+    ),
+    "prev_mismatches": pa.schema(
+        [("record_id", pa.string()), ("cpe", pa.string()), ("supplier_id", pa.string()), ("kind", pa.string()),
+         ("link_method", pa.string()), ("tax_household_id", pa.string())]
+    ),
+}  # fmt: skip
+_EXPORTS = {
+    "prev_links": "SELECT cpe, record_id, fingerprint, CAST(tax_year AS SMALLINT) AS tax_year, tax_household_id, "
+    "link_method, household_income_eur FROM links",
+    "prev_members": "SELECT tax_household_id, person_key, national_id, name_key, birth_date, income_eur "
+    "FROM tax_members",
+    "prev_mismatches": "SELECT record_id, cpe, supplier_id, kind, link_method, tax_household_id FROM mismatches "
+    "WHERE kind <> 'duplicate_supply_point'",
+}
+
+
+@dataclass
+class _Run:
+    cycle: Cycle
+    pack: Pack
+    config: CycleConfig
+    engine: Engine
+    context: steps.StepContext
+    registries: Path
+    progress: CycleProgress
+
+
+def cycles_dir() -> Path:
+    """Where cycles keep their working databases and the tax facts the next cycle reuses."""
+    configured = getattr(settings, "GOVREACH_CYCLES_DIR", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "cycles"
+
+
+def pack_path(pack: str) -> Path:
+    """A pack folder from its id (under PACKS_DIR) or a path."""
+    as_path = Path(pack)
+    if as_path.is_dir():
+        return as_path
+    candidate = Path(settings.PACKS_DIR) / pack
+    if not candidate.is_dir():
+        raise CycleError(f"pack: no pack '{pack}' under {settings.PACKS_DIR}; give a pack id or folder")
+    return candidate
+
+
+def _dataset_path(registries: Path, name: str) -> Path:
+    path = registries / "registries" / f"{name}.parquet"
+    if not path.exists():
+        path = registries / f"{name}.parquet"
+    if not path.exists():
+        raise CycleError(f"--registries: {name}.parquet not found in {registries} or {registries / 'registries'}")
+    return path
+
+
+def _datasets(config: CycleConfig) -> dict[str, str]:
+    r = config.registries
+    found = {"customers": r.customers, "tax": r.tax, "social_security": r.social_security}
+    if r.gas_customers:
+        found["gas_customers"] = r.gas_customers
+    return found
+
+
+def registries_fingerprint(registries: Path, config: CycleConfig) -> str:
+    """Names, sizes and modification times of the datasets a cycle reads: a resume must see the same data."""
+    digest = hashlib.sha256()
+    for key, name in sorted(_datasets(config).items()):
+        stat = _dataset_path(registries, name).stat()
+        digest.update(f"{key}:{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _kill_hook(point: str) -> None:
+    if os.environ.get(KILL_AFTER_ENV) == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _checkpoint(run: _Run, name: str, started: float, rows: dict[str, int]) -> None:
+    run.cycle.steps[name] = {"seconds": round(time.perf_counter() - started, 3), "rows": rows}
+    run.cycle.save(update_fields=["steps"])
+    _kill_hook(name)
+
+
+# -- steps ------------------------------------------------------------------------------------------------
+def _step_read(run: _Run) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for key, name in _datasets(run.config).items():
+        table = _SOURCE_TABLES[key]
+        rows[table] = run.engine.load_parquet(
+            table, _dataset_path(run.registries, name), _SOURCE_COLUMNS[key]
+        )
+        run.progress.advance(1)
+    previous = run.cycle.previous
+    for table, schema in PREVIOUS_SCHEMAS.items():
+        path = cycles_dir() / str(previous.pk) / f"{table}.parquet" if previous else None
+        if path is not None and path.exists():
+            rows[table] = run.engine.load_parquet(table, path, schema.names)
+        else:
+            rows[table] = run.engine.load_arrow(table, schema.empty_table())
+    rows["in_force"] = run.engine.load_arrow("in_force", entitlements_in_force_arrow(run.cycle.pack_id))
+    run.progress.advance(1)
+    return rows
+
+
+def _sql_step(builder: Callable[[steps.StepContext], list[tuple[str, str]]]) -> Callable[[_Run], dict[str, int]]:
+    def run_step(run: _Run) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        for table, sql in builder(run.context):
+            rows[table] = run.engine.create_table(table, sql)
+            run.progress.advance(1)
+        return rows
+
+    return run_step
+
+
+def _criteria_json(leaves: list[str], key: str | None) -> dict[str, bool | None]:
+    letters = {"t": True, "f": False}
+    return {c: letters.get(ch) for c, ch in zip(leaves, key or "", strict=False)}
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _insert_sql(model: type[Any], columns: list[str]) -> str:
+    cols = ", ".join(_quote(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {_quote(model._meta.db_table)} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+
+
+_OUTCOME_COLUMNS = ["cycle_id", "unit_key", "household_key", "outcome", "failing_criteria", "area_code"]
+_GRANT_COLUMNS = [
+    "pack_id", "unit_key", "household_key", "supply_point_code", "supplier_id", "area_code", "status",
+    "valid_from", "is_back_dated", "granted_in_id", "end_reason", "last_decision", "decision_key",
+    "refusal_channel",
+]  # fmt: skip
+_MISMATCH_COLUMNS = ["cycle_id", "customer_record_id", "supply_point_code", "supplier_id", "kind", "details"]
+
+
+def _stream(run: _Run, sql: str, batch_rows: int, done: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Rows of ``sql`` (which has ``seq``) grouped in batches of ``batch_rows``, from batch ``done`` on."""
+    query = f"SELECT *, CAST((seq - 1) / {batch_rows} AS BIGINT) AS batch_no FROM ({sql}) s "  # noqa: S608
+    query += f"WHERE seq > {done * batch_rows} ORDER BY seq"
+    if isinstance(run.engine, DuckDBEngine):
+        reader = run.engine.con.sql(query).to_arrow_reader(batch_rows)
+        records: Iterator[dict[str, Any]] = (row for batch in reader for row in batch.to_pylist())
+    else:
+        records = iter(run.engine.fetch_arrow(query).to_pylist())
+    for batch_no, group in itertools.groupby(records, key=lambda r: int(r["batch_no"])):
+        yield batch_no, list(group)
+
+
+def _write_plan_batch(run: _Run, rows: list[dict[str, Any]], leaves: list[str]) -> None:
+    cycle, on = run.cycle, run.cycle.decided_on
+    ops = connection.ops
+    valid_to = ops.adapt_datefield_value(on - dt.timedelta(days=1))
+    outcomes, grants, ends, refreshes = [], [], [], []
+    for r in rows:
+        outcomes.append(
+            (cycle.pk, r["unit_id"], r["household_key"] or "", r["outcome"], r["failing_criteria"][:300],
+             r["area_code"] or "")
+        )  # fmt: skip
+        last = {"cycle": cycle.pk, "decided_on": on.isoformat(), "decision": r["is_granted"],
+                "criteria": _criteria_json(leaves, r["decision_key"])}  # fmt: skip
+        if r["outcome"] == "new_grant":
+            since = r["backdated_from"] or on
+            grants.append(
+                (cycle.pack_id, r["unit_id"], r["household_key"] or "", r["unit_id"], r["supplier_id"] or "",
+                 r["area_code"] or "", Entitlement.Status.ACTIVE, ops.adapt_datefield_value(since), since < on,
+                 cycle.pk, "", json.dumps(last), r["decision_key"] or "", "")
+            )  # fmt: skip
+        elif r["outcome"] == "ended":
+            key = r["decision_key"]
+            ends.append(
+                (valid_to, cycle.pk, (r["end_reason"] or "")[:100], json.dumps(last) if key else None,
+                 key or "", r["entitlement_id"])
+            )  # fmt: skip
+        elif r["in_force_status"] == "active" and r["decision_key"] and r["decision_key"] != r["in_force_key"]:
+            refreshes.append((json.dumps(last), r["decision_key"], r["entitlement_id"]))
+    table = _quote(Entitlement._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(CycleOutcome, _OUTCOME_COLUMNS), outcomes)
+        if grants:
+            cursor.executemany(_insert_sql(Entitlement, _GRANT_COLUMNS), grants)
+        if ends:
+            cursor.executemany(
+                f"UPDATE {table} SET status = 'ended', valid_to = %s, ended_in_id = %s, end_reason = %s, "  # noqa: S608
+                "last_decision = coalesce(%s, last_decision), decision_key = %s WHERE id = %s AND status = 'active'",
+                ends,
+            )
+        if refreshes:
+            cursor.executemany(
+                f"UPDATE {table} SET last_decision = %s, decision_key = %s WHERE id = %s AND status = 'active'",  # noqa: S608
+                refreshes,
+            )
+
+
+def _write_mismatch_batch(run: _Run, rows: list[dict[str, Any]]) -> None:
+    values = [
+        (run.cycle.pk, r["record_id"], r["cpe"], r["supplier_id"] or "", r["kind"],
+         json.dumps({"linked_by": r["link_method"], "tax_household": r["tax_household_id"],
+                     "carried_from_previous_cycle": bool(r["is_carried"])}))
+        for r in rows
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(LinkMismatch, _MISMATCH_COLUMNS), values)
+
+
+def _step_write(run: _Run) -> dict[str, int]:
+    """Outcomes, grants, ends and mismatches in batches; each batch and its checkpoint in one transaction."""
+    batch_rows = run.config.write.batch_rows
+    leaves = steps.decision_leaves(run.pack.ruleset, run.config.decision)
+    state = run.cycle.steps.setdefault("write", {"plan_batches": 0, "mismatch_batches": 0, "seconds": 0.0})
+    for key, table, write in (
+        ("plan_batches", "plan", lambda rows: _write_plan_batch(run, rows, leaves)),
+        ("mismatch_batches", "mismatch_plan", lambda rows: _write_mismatch_batch(run, rows)),
+    ):
+        for batch_no, rows in _stream(run, f"SELECT * FROM {table}", batch_rows, int(state[key])):  # noqa: S608
+            started = time.perf_counter()
+            with transaction.atomic():
+                write(rows)
+                state[key] = batch_no + 1
+                state["seconds"] = round(float(state["seconds"]) + time.perf_counter() - started, 3)
+                run.cycle.save(update_fields=["steps"])
+            run.progress.advance(len(rows))
+            _kill_hook(f"write:{table}:{batch_no + 1}")
+    return {}
+
+
+def _step_report(run: _Run) -> dict[str, int]:
+    from govreach.entitlements.selectors import cycle_report_from_engine
+
+    report = cycle_report_from_engine(run.engine, run.cycle)
+    out = cycles_dir() / str(run.cycle.pk)
+    for table, sql in _EXPORTS.items():
+        tmp = f"export_{table}"
+        run.engine.create_table(tmp, sql)
+        run.engine.export_parquet(tmp, out / f"{table}.parquet")
+    run.cycle.report = report
+    run.cycle.counts = dict(report["outcomes"])
+    return {}
+
+
+_STEPS: dict[str, Callable[[_Run], dict[str, int]]] = {
+    "read": _step_read,
+    "link": _sql_step(steps.link_tables),
+    "facts": _sql_step(steps.facts_tables),
+    "decide": _sql_step(steps.decide_tables),
+    "compare": _sql_step(steps.compare_tables),
+    "write": _step_write,
+    "report": _step_report,
+}
+_STEP_SIZES = {"read": 6, "link": 13, "facts": 6, "decide": 1, "compare": 4, "report": 1}
+
+
+def _open_engine(cycle: Cycle, spark: Any | None) -> Engine:
+    if cycle.engine == Cycle.Engine.SPARK:
+        return SparkEngine(Path(cycle.workdir), spark if spark is not None else spark_session())
+    return DuckDBEngine(Path(cycle.workdir))
+
+
+def _cycle_for(
+    *, pack: Pack, decided_on: dt.date, engine: str, registries: Path, fingerprint: str
+) -> tuple[Cycle, bool]:
+    """The cycle of ``pack`` on ``decided_on``: existing (to resume or leave alone) or new."""
+    later = Cycle.objects.filter(
+        pack_id=pack.id, decided_on__gt=decided_on, status=Cycle.Status.COMPLETED
+    ).first()
+    existing = Cycle.objects.filter(pack_id=pack.id, decided_on=decided_on).first()
+    if existing is None and later is not None:
+        raise CycleError(f"--on: cycle {later.pk} of {later.decided_on} is already completed; cycles run in date order")
+    if existing is not None:
+        if existing.status != Cycle.Status.COMPLETED:
+            if existing.engine != engine:
+                raise CycleError(f"--engine: cycle {existing.pk} was started on {existing.engine}; resume it there")
+            if existing.registries_fingerprint != fingerprint:
+                raise CycleError(
+                    f"--registries: the data changed since cycle {existing.pk} started; a resume needs the same "
+                    "files (delete the cycle to start over)"
+                )
+        return existing, False
+    previous = (
+        Cycle.objects.filter(pack_id=pack.id, status=Cycle.Status.COMPLETED, decided_on__lt=decided_on)
+        .order_by("-decided_on")
+        .first()
+    )
+    cycle = Cycle.objects.create(
+        pack_id=pack.id, pack_version=pack.version, decided_on=decided_on, engine=engine,
+        registries_dir=str(registries), registries_fingerprint=fingerprint, previous=previous,
+    )  # fmt: skip
+    base = cycles_dir()
+    cycle.workdir = str(base / f"{cycle.pk}.duckdb" if engine == "duckdb" else base / str(cycle.pk) / "spark")
+    cycle.save(update_fields=["workdir"])
+    return cycle, True
+
+
+def cycle_run(
+    *,
+    pack: str,
+    decided_on: dt.date,
+    registries: Path,
+    engine: str = "duckdb",
+    spark: Any | None = None,
+    progress: CycleProgress | None = None,
+    keep_workdir: bool = True,
+) -> Cycle:
+    """Run (or resume) the cycle of ``pack`` on ``decided_on`` and return it completed.
+
+    A completed cycle for that date is returned unchanged: running the same cycle twice changes nothing.
+    """
+    if engine not in Cycle.Engine.values:
+        raise CycleError(f"--engine: unknown engine '{engine}'; use duckdb or spark")
+    loaded = load_pack(pack_path(pack))
+    config = load_cycle_config(loaded.path)
+    if config.decision not in loaded.ruleset.decisions:
+        raise CycleError(f"data/cycle.yaml: decision '{config.decision}' is not in the pack's rules")
+    fingerprint = registries_fingerprint(registries, config)
+    cycle, _created = _cycle_for(
+        pack=loaded, decided_on=decided_on, engine=engine, registries=registries, fingerprint=fingerprint
+    )
+    if cycle.status == Cycle.Status.COMPLETED:
+        return cycle
+    work = _open_engine(cycle, spark)
+    context = steps.StepContext(
+        ruleset=loaded.ruleset,
+        config=config,
+        decided_on=decided_on,
+        previous_on=cycle.previous.decided_on if cycle.previous else None,
+        dialect=work.dialect,
+    )
+    run = _Run(cycle, loaded, config, work, context, registries, progress or _NoProgress())
+    try:
+        _run_steps(run)
+    except Exception as error:
+        Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.FAILED, error=repr(error)[:2000])
+        raise
+    finally:
+        work.close()
+    cycle.status = Cycle.Status.COMPLETED
+    cycle.finished_at = timezone.now()
+    cycle.error = ""
+    cycle.save(update_fields=["status", "finished_at", "report", "counts", "steps", "error"])
+    if not keep_workdir:
+        _remove_workdir(Path(cycle.workdir))
+    return cycle
+
+
+def _step_tables_exist(run: _Run, name: str) -> bool:
+    rows = run.cycle.steps.get(name, {}).get("rows", {})
+    return all(run.engine.has_table(t) for t in rows)
+
+
+def _run_steps(run: _Run) -> None:
+    cycle = run.cycle
+    done = [n for n in steps.STEP_NAMES if n in cycle.steps and n not in ("write", "report")]
+    # Resume after the last step whose tables all survived; a lost working store during the write
+    # step cannot be rebuilt (the entitlements in force have moved), so that is an error.
+    first_lost = next((n for n in done if not _step_tables_exist(run, n)), None)
+    if first_lost is not None:
+        if "write" in cycle.steps:
+            raise CycleError(f"cycle {cycle.pk}: working tables lost during the write step; cannot resume")
+        for name in steps.STEP_NAMES[steps.STEP_NAMES.index(first_lost) :]:
+            cycle.steps.pop(name, None)
+    for name in steps.STEP_NAMES:
+        if name in cycle.steps and name != "write":
+            continue
+        if name == "write" and "write" in cycle.steps and cycle.steps["write"].get("finished"):
+            continue
+        total = _STEP_SIZES.get(name)
+        if name == "write":
+            compared = cycle.steps["compare"]["rows"]
+            total = int(compared["plan"]) + int(compared["mismatch_plan"])
+        run.progress.step(name, total)
+        started = time.perf_counter()
+        if name == "write":
+            _step_write(run)
+            cycle.steps["write"]["finished"] = True
+            cycle.save(update_fields=["steps"])
+            _kill_hook("write")
+            continue
+        rows = _STEPS[name](run)
+        _checkpoint(run, name, started, rows)
+
+
+def _remove_workdir(path: Path) -> None:
+    for candidate in (path, path.with_suffix(".duckdb.wal"), path.with_suffix(".tmp")):
+        if candidate.is_dir():
+            shutil.rmtree(candidate, ignore_errors=True)
+        elif candidate.exists():
+            candidate.unlink()
+
+
+@transaction.atomic
+def entitlement_refuse(*, entitlement: Entitlement, channel: str, at: dt.datetime | None = None) -> Entitlement:
+    """Honour a beneficiary's refusal (web, SMS reply or counter): final, never overturned by a later cycle."""
+    locked = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    if locked.status == Entitlement.Status.REFUSED:
+        return locked
+    if locked.status != Entitlement.Status.ACTIVE:
+        raise CycleError(f"entitlement {locked.pk} is {locked.status}; only an active entitlement can be refused")
+    when = at or timezone.now()
+    locked.status = Entitlement.Status.REFUSED
+    locked.refused_at = when
+    locked.refusal_channel = channel
+    locked.valid_to = timezone.localdate(when) if timezone.is_aware(when) else when.date()
+    locked.save(update_fields=["status", "refused_at", "refusal_channel", "valid_to"])
+    return locked

@@ -1,0 +1,386 @@
+"""The cycle's named SQL steps, written once for DuckDB and Spark SQL (differences in ``SqlDialect``).
+
+Each step is a list of ``(table, SELECT)`` pairs run in order; a step is checkpointed when all its
+tables exist, so a restarted cycle resumes after the last finished step. No value from a person ever
+reaches the SQL text: only table names, pack constants and the cycle date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from govreach.entitlements.config import CycleConfig
+from govreach.entitlements.engines import SqlDialect
+from govreach.rules import compile_batch
+from govreach.rules.compile import column_for_criterion, column_for_decision
+from govreach.rules.model import Criterion, Group, Node, RuleSet
+
+_ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñ"
+_PLAIN = "aaaaaeeeeiiiiooooouuuucn"
+
+STEP_NAMES = ("read", "link", "facts", "decide", "compare", "write", "report")
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Everything a step's SQL depends on: the rules, the cycle date, the previous cycle and the config."""
+
+    ruleset: RuleSet
+    config: CycleConfig
+    decided_on: dt.date
+    previous_on: dt.date | None
+    dialect: SqlDialect
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _date(value: dt.date) -> str:
+    return f"DATE '{value.isoformat()}'"
+
+
+def _fold(d: SqlDialect, value: str) -> str:
+    return f"translate(lower({value}), '{_ACCENTED}', '{_PLAIN}')"
+
+
+def address_key(d: SqlDialect, value: str, config: CycleConfig) -> str:
+    """Street and door number, lower case, no accents or punctuation, common abbreviations expanded."""
+    parts = max(config.linkage.address_parts, 1)
+    pattern = "^([^,]*" + "(,[^,]*)?" * (parts - 1) + ")"
+    x = f"regexp_extract({_fold(d, value)}, '{pattern}', 1)"
+    x = d.replace_all(x, "[^a-z0-9 ]", " ")
+    x = f"trim({d.replace_all(x, '[ ]+', ' ')})"
+    for short, long in sorted(config.linkage.abbreviations.items()):
+        token = short.strip(".").lower()
+        if token and token.isalnum():
+            x = f"regexp_replace({x}, '^{token} ', {_lit(long + ' ')})"
+    return x
+
+
+def postcode_key(value: str, config: CycleConfig) -> str:
+    return f"substr({value}, 1, {int(config.linkage.postcode_digits)})"
+
+
+def name_key(d: SqlDialect, given: str, family: str) -> str:
+    return d.replace_all(_fold(d, f"concat_ws(' ', {given}, {family})"), "[^a-z]", "")
+
+
+def _text(d: SqlDialect, value: str) -> str:
+    return f"coalesce(CAST({value} AS {d.text()}), '')"
+
+
+# -- (b) link ---------------------------------------------------------------------------------------------
+def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
+    """Customers to tax households: tax number first, then address and name, then address alone."""
+    d, cfg = ctx.dialect, ctx.config
+    tax_year = "(SELECT max(tax_year) FROM src_tax)"
+    tax_norm = f"""
+        SELECT record_id, national_id, tax_household_id, income_eur, household_income_eur, tax_year, birth_date,
+               {address_key(d, "address", cfg)} AS address_key, {postcode_key("postcode", cfg)} AS postcode_key,
+               {name_key(d, "given_name", "family_name")} AS name_key
+        FROM src_tax"""
+    nif_index = """
+        SELECT national_id, tax_household_id, name_key FROM (
+            SELECT national_id, tax_household_id, name_key,
+                   row_number() OVER (PARTITION BY national_id ORDER BY record_id) AS rn
+            FROM tax_norm WHERE national_id IS NOT NULL) t
+        WHERE rn = 1"""
+    fields = cfg.strategy.contract_fields or ["national_id", "address", "postcode", "power_kva"]
+    fingerprint = "md5(concat_ws('|', " + ", ".join(_text(d, f"c.{f}") for f in fields) + "))"
+    customers_norm = f"""
+        SELECT c.record_id, c.national_id, c.supplier_id, c.cpe, c.area_code, c.power_kva, c.voltage,
+               c.is_domestic_use, c.is_own_name, c.is_permanent_home, {fingerprint} AS fingerprint,
+               {address_key(d, "c.address", cfg)} AS address_key, {postcode_key("c.postcode", cfg)} AS postcode_key,
+               {name_key(d, "c.given_name", "c.family_name")} AS name_key,
+               n.national_id IS NOT NULL AS is_nif_known, n.tax_household_id AS nif_household,
+               n.name_key AS nif_name_key
+        FROM src_customers c LEFT JOIN nif_index n ON n.national_id = c.national_id"""
+    customers_ranked = """
+        SELECT *, row_number() OVER (
+            PARTITION BY cpe
+            ORDER BY CASE WHEN is_nif_known THEN 0 WHEN national_id IS NOT NULL THEN 1 ELSE 2 END, record_id
+        ) AS listing_rank
+        FROM customers_norm"""
+    same = f"p.cpe = c.cpe AND p.fingerprint = c.fingerprint AND p.link_method IS NOT NULL"
+    if cfg.strategy.recheck_all_on_new_tax_year:
+        same += f" AND p.tax_year = {tax_year}"
+    if cfg.strategy.tax_authority == "every_cycle":
+        same += " AND 1 = 0"
+    contracts = f"""
+        SELECT c.*, p.cpe IS NULL AS is_rechecked
+        FROM customers_ranked c LEFT JOIN prev_links p ON {same}
+        WHERE c.listing_rank = 1"""
+    order = cfg.linkage.order
+    hits = {
+        "address_and_name": "t.address_key = c.address_key AND t.postcode_key = c.postcode_key "
+        "AND t.name_key = c.name_key",
+        "address": "t.address_key = c.address_key AND t.postcode_key = c.postcode_key",
+    }
+    tables: list[tuple[str, str]] = [
+        ("tax_norm", tax_norm),
+        ("nif_index", nif_index),
+        ("customers_norm", customers_norm),
+        ("customers_ranked", customers_ranked),
+        ("contracts", contracts),
+    ]
+    for rule, on in hits.items():
+        tables.append(
+            (
+                f"hits_{rule}",
+                f"""SELECT c.cpe, min(t.tax_household_id) AS hh, count(DISTINCT t.tax_household_id) AS n
+                    FROM contracts c JOIN tax_norm t ON {on}
+                    WHERE c.is_rechecked AND NOT c.is_nif_known GROUP BY c.cpe""",
+            )
+        )
+    household_cases, method_cases = [], []
+    for rule in order:
+        if rule == "tax_number":
+            household_cases.append("WHEN c.is_nif_known THEN c.nif_household")
+            method_cases.append("WHEN c.is_nif_known THEN 'tax_number'")
+        else:
+            alias = "an" if rule == "address_and_name" else "a"
+            household_cases.append(f"WHEN {alias}.n = 1 THEN {alias}.hh")
+            method_cases.append(f"WHEN {alias}.n = 1 THEN '{rule}'")
+    fresh_links = f"""
+        SELECT c.cpe, CASE {" ".join(household_cases)} END AS tax_household_id,
+               CASE {" ".join(method_cases)} END AS link_method,
+               an.n AS address_and_name_hits, a.n AS address_hits
+        FROM contracts c
+        LEFT JOIN hits_address_and_name an ON an.cpe = c.cpe
+        LEFT JOIN hits_address a ON a.cpe = c.cpe
+        WHERE c.is_rechecked"""
+    household_income = """
+        SELECT tax_household_id, max(household_income_eur) AS household_income_eur, max(tax_year) AS tax_year
+        FROM tax_norm GROUP BY tax_household_id"""
+    links = f"""
+        SELECT c.cpe, c.record_id, c.national_id, c.supplier_id, c.area_code, c.fingerprint, c.is_rechecked,
+               c.power_kva, c.voltage, c.is_domestic_use, c.is_own_name, c.is_permanent_home,
+               CASE WHEN c.is_rechecked THEN f.tax_household_id ELSE p.tax_household_id END AS tax_household_id,
+               CASE WHEN c.is_rechecked THEN f.link_method ELSE p.link_method END AS link_method,
+               CASE WHEN c.is_rechecked THEN h.household_income_eur ELSE p.household_income_eur END
+                   AS household_income_eur,
+               CASE WHEN c.is_rechecked THEN {tax_year} ELSE p.tax_year END AS tax_year
+        FROM contracts c
+        LEFT JOIN fresh_links f ON f.cpe = c.cpe
+        LEFT JOIN household_income h ON h.tax_household_id = f.tax_household_id
+        LEFT JOIN prev_links p ON p.cpe = c.cpe AND NOT c.is_rechecked"""
+    hh_addresses = "SELECT DISTINCT tax_household_id, address_key, postcode_key FROM tax_norm"
+    kinds = f"""
+        SELECT c.record_id, c.cpe, c.supplier_id, f.link_method, f.tax_household_id,
+               c.national_id IS NULL AS no_nif, c.national_id IS NOT NULL AND NOT c.is_nif_known AS unknown_nif,
+               c.is_nif_known AND ha.tax_household_id IS NULL AS address_differs,
+               c.is_nif_known AND c.name_key <> c.nif_name_key AS name_differs,
+               f.link_method IS NULL AND (coalesce(f.address_hits, 0) > 1 OR coalesce(f.address_and_name_hits, 0) > 1)
+                   AS ambiguous,
+               f.link_method IS NULL AND f.address_hits IS NULL AND NOT c.is_nif_known AS no_address
+        FROM contracts c JOIN fresh_links f ON f.cpe = c.cpe
+        LEFT JOIN hh_addresses ha ON ha.tax_household_id = c.nif_household
+            AND ha.address_key = c.address_key AND ha.postcode_key = c.postcode_key"""
+    arms = [
+        f"SELECT record_id, cpe, supplier_id, '{kind}' AS kind, link_method, tax_household_id, false AS is_carried "
+        f"FROM mismatch_flags WHERE {flag}"
+        for kind, flag in (
+            ("no_tax_number", "no_nif"),
+            ("unknown_tax_number", "unknown_nif"),
+            ("address_mismatch", "address_differs"),
+            ("name_mismatch", "name_differs"),
+            ("ambiguous_address", "ambiguous"),
+            ("no_address_match", "no_address"),
+        )
+    ]
+    arms.append(
+        "SELECT record_id, cpe, supplier_id, 'duplicate_supply_point' AS kind, CAST(NULL AS "
+        f"{d.text()}) AS link_method, CAST(NULL AS {d.text()}) AS tax_household_id, false AS is_carried "
+        "FROM customers_ranked WHERE listing_rank > 1"
+    )
+    arms.append(
+        "SELECT m.record_id, m.cpe, m.supplier_id, m.kind, m.link_method, m.tax_household_id, true AS is_carried "
+        "FROM prev_mismatches m JOIN contracts c ON c.cpe = m.cpe AND c.record_id = m.record_id "
+        "AND NOT c.is_rechecked"
+    )
+    mismatches = "\nUNION ALL\n".join(arms)
+    fresh_households = "SELECT DISTINCT tax_household_id FROM fresh_links WHERE tax_household_id IS NOT NULL"
+    person_key = f"coalesce(national_id, concat(name_key, '|', {_text(d, 'birth_date')}))"
+    tax_members = f"""
+        SELECT t.tax_household_id, {person_key} AS person_key, min(t.national_id) AS national_id,
+               min(t.name_key) AS name_key, min(t.birth_date) AS birth_date, max(t.income_eur) AS income_eur
+        FROM tax_norm t JOIN fresh_households f ON f.tax_household_id = t.tax_household_id
+        GROUP BY t.tax_household_id, {person_key}
+        UNION ALL
+        SELECT p.tax_household_id, p.person_key, p.national_id, p.name_key, p.birth_date, p.income_eur
+        FROM prev_members p
+        JOIN (SELECT DISTINCT tax_household_id FROM links WHERE NOT is_rechecked) u
+            ON u.tax_household_id = p.tax_household_id
+        LEFT JOIN fresh_households f ON f.tax_household_id = p.tax_household_id
+        WHERE f.tax_household_id IS NULL"""
+    tables += [
+        ("fresh_links", fresh_links),
+        ("household_income", household_income),
+        ("links", links),
+        ("hh_addresses", hh_addresses),
+        ("mismatch_flags", kinds),
+        ("mismatches", mismatches),
+        ("fresh_households", fresh_households),
+        ("tax_members", tax_members),
+    ]
+    return tables
+
+
+# -- (c) facts --------------------------------------------------------------------------------------------
+def facts_tables(ctx: StepContext) -> list[tuple[str, str]]:
+    """``units`` and ``members`` as the pack's rules read them, benefits current on the cycle date."""
+    d, on = ctx.dialect, _date(ctx.decided_on)
+    param = ctx.ruleset.parameters.get(ctx.config.entitlement.backdate_benefits_parameter)
+    value = param.value_on(ctx.decided_on) if param else None
+    qualifying = [str(v) for v in value.value] if value and isinstance(value.value, list | tuple) else []
+    qualifying_sql = ", ".join(_lit(v) for v in qualifying) or "''"
+    ss_current = f"""
+        SELECT s.national_id, s.benefit_code, s.abono_bracket, s.start_on, s.birth_date,
+               {name_key(d, "s.given_name", "s.family_name")} AS name_key, n.national_id IS NOT NULL AS is_nif_known
+        FROM src_ss s LEFT JOIN nif_index n ON n.national_id = s.national_id
+        WHERE s.start_on <= {on} AND (s.end_on IS NULL OR s.end_on >= {on})"""
+    # A benefit whose record lacks a known tax number still counts when name and birth date agree:
+    # benefits missing from the data were one of the tariff's failures.
+    member_benefits = """
+        SELECT m.tax_household_id, m.person_key, s.benefit_code, s.abono_bracket, s.start_on
+        FROM tax_members m JOIN ss_current s ON s.national_id = m.national_id
+        UNION ALL
+        SELECT m.tax_household_id, m.person_key, s.benefit_code, s.abono_bracket, s.start_on
+        FROM tax_members m JOIN ss_current s ON s.name_key = m.name_key AND s.birth_date = m.birth_date
+        WHERE NOT s.is_nif_known"""
+    benefits = f"""
+        SELECT tax_household_id, person_key, {d.sorted_distinct_list("benefit_code")} AS benefits,
+               min(CASE WHEN benefit_code = 'abono_familia' THEN abono_bracket END) AS abono_bracket,
+               min(CASE WHEN benefit_code IN ({qualifying_sql}) THEN start_on END) AS qualifying_since
+        FROM member_benefits GROUP BY tax_household_id, person_key"""
+    t = d.text()
+    gas_sql = f"SELECT CAST(NULL AS {t}) AS tax_household_id, CAST(NULL AS {t}) AS cui, "
+    gas_sql += f"CAST(NULL AS {t}) AS pressure, CAST(NULL AS DOUBLE) AS annual_consumption_m3 WHERE 1 = 0"
+    if ctx.config.registries.gas_customers:
+        gas_sql = """
+            SELECT tax_household_id, cui, pressure, annual_consumption_m3 FROM (
+                SELECT n.tax_household_id, g.cui, g.pressure, g.annual_consumption_m3,
+                       row_number() OVER (PARTITION BY n.tax_household_id ORDER BY g.cui) AS rn
+                FROM src_gas g JOIN nif_index n ON n.national_id = g.national_id) t
+            WHERE rn = 1"""
+    units = """
+        SELECT l.cpe AS unit_id, l.tax_household_id AS household_key, l.supplier_id, l.area_code, l.link_method,
+               l.is_own_name AS contract__own_name, l.is_domestic_use AS contract__domestic,
+               l.is_permanent_home AS contract__permanent_home, l.voltage AS contract__voltage,
+               l.power_kva AS contract__power_kva, l.household_income_eur AS household__income_eur,
+               CASE WHEN l.tax_household_id IS NOT NULL THEN g.cui IS NOT NULL END AS gas__has_contract,
+               g.pressure = 'low' AS gas__low_pressure, g.annual_consumption_m3 AS gas__consumption_m3,
+               q.qualifying_since
+        FROM links l
+        LEFT JOIN household_gas g ON g.tax_household_id = l.tax_household_id
+        LEFT JOIN (SELECT tax_household_id, min(qualifying_since) AS qualifying_since FROM benefits
+                   GROUP BY tax_household_id) q ON q.tax_household_id = l.tax_household_id"""
+    members = f"""
+        SELECT l.cpe AS unit_id, m.income_eur, coalesce(b.benefits, {d.empty_text_list()}) AS benefits,
+               b.abono_bracket AS abono_familia_bracket
+        FROM links l JOIN tax_members m ON m.tax_household_id = l.tax_household_id
+        LEFT JOIN benefits b ON b.tax_household_id = m.tax_household_id AND b.person_key = m.person_key"""
+    return [
+        ("ss_current", ss_current),
+        ("member_benefits", member_benefits),
+        ("benefits", benefits),
+        ("household_gas", gas_sql),
+        ("units", units),
+        ("members", members),
+    ]
+
+
+# -- (d) decide -------------------------------------------------------------------------------------------
+def decide_tables(ctx: StepContext) -> list[tuple[str, str]]:
+    """Every unit decided at once by the pack's compiled rules (never a loop over households)."""
+    compiled = compile_batch(
+        ctx.ruleset, on=ctx.decided_on, dialect=ctx.dialect.name, units_table="units", members_table="members"
+    )
+    return [("decisions", compiled.sql)]
+
+
+# -- (e) compare ------------------------------------------------------------------------------------------
+def decision_leaves(ruleset: RuleSet, decision: str) -> list[str]:
+    """Leaf criterion ids of ``decision`` in tree order: the letters of a decision key."""
+    out: list[str] = []
+
+    def visit(node: Node) -> None:
+        if isinstance(node, Criterion):
+            out.append(node.id)
+        else:
+            for child in node.children:
+                visit(child)
+
+    visit(ruleset.decisions[decision].root)
+    return out
+
+
+def _reason(node: Node) -> str:
+    """SQL naming the criterion that made a false node false: the first false child of an all-group."""
+    if isinstance(node, Criterion) or node.mode == "any":
+        return _lit(node.id)
+    whens = " ".join(
+        f"WHEN NOT d.{column_for_criterion(child.id)} THEN {_reason(child)}" for child in node.children
+    )
+    return f"CASE {whens} END"
+
+
+def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
+    """Each unit against the entitlements in force: new grant, continuing, ended, refused kept, ..."""
+    cfg, rs = ctx.config, ctx.ruleset
+    decision = f"d.{column_for_decision(cfg.decision)}"
+    leaves = decision_leaves(rs, cfg.decision)
+    failing = ", ".join(
+        f"CASE WHEN NOT d.{column_for_criterion(c)} THEN {_lit(c)} "
+        f"WHEN d.{column_for_criterion(c)} IS NULL THEN {_lit('?' + c)} END"
+        for c in leaves
+    )
+    key = ", ".join(
+        f"CASE WHEN d.{column_for_criterion(c)} THEN 't' WHEN NOT d.{column_for_criterion(c)} THEN 'f' ELSE 'u' END"
+        for c in leaves
+    )
+    root: Group = rs.decisions[cfg.decision].root
+    keep = cfg.entitlement.keep_active_when_undetermined
+    undetermined = (
+        "'undetermined'" if keep else "CASE WHEN f.status = 'active' THEN 'ended' ELSE 'undetermined' END"
+    )
+    decided = f"""
+        SELECT u.unit_id, u.household_key, u.supplier_id, u.area_code, u.link_method, u.qualifying_since,
+               {decision} AS is_granted, concat_ws(',', {failing}) AS failing_criteria,
+               concat({key}) AS decision_key,
+               CASE WHEN NOT {decision} THEN {_reason(root)} END AS failed_criterion
+        FROM units u JOIN decisions d ON d.unit_id = u.unit_id"""
+    backdate = "CAST(NULL AS DATE)"
+    if cfg.entitlement.backdate_to_benefit_start and ctx.previous_on is not None:
+        earliest = ctx.dialect.add_days(_date(ctx.decided_on), str(-cfg.entitlement.max_backdate_days))
+        backdate = (
+            f"CASE WHEN u.qualifying_since > {_date(ctx.previous_on)} AND u.qualifying_since < "
+            f"{_date(ctx.decided_on)} THEN greatest(u.qualifying_since, {earliest}) END"
+        )
+    outcome = f"""CASE
+            WHEN f.status = 'refused' THEN 'refused_kept'
+            WHEN u.unit_id IS NULL THEN 'ended'
+            WHEN u.is_granted THEN CASE WHEN f.status = 'active' THEN 'continuing' ELSE 'new_grant' END
+            WHEN NOT u.is_granted THEN CASE WHEN f.status = 'active' THEN 'ended' ELSE 'not_eligible' END
+            ELSE {undetermined} END"""
+    plan_rows = f"""
+        SELECT coalesce(u.unit_id, f.unit_key) AS unit_id, u.household_key, coalesce(u.supplier_id, f.supplier_id)
+               AS supplier_id, coalesce(u.area_code, f.area_code) AS area_code, u.link_method, u.is_granted,
+               coalesce(u.failing_criteria, '') AS failing_criteria, u.decision_key, f.entitlement_id,
+               f.status AS in_force_status, f.decision_key AS in_force_key, {outcome} AS outcome,
+               CASE WHEN u.unit_id IS NULL THEN {_lit(cfg.entitlement.unlisted_supply_point_reason)}
+                    ELSE coalesce(u.failed_criterion, u.failing_criteria) END AS end_reason,
+               {backdate} AS backdated_from
+        FROM decided u FULL OUTER JOIN in_force f ON f.unit_key = u.unit_id"""
+    plan = "SELECT *, row_number() OVER (ORDER BY unit_id) AS seq FROM plan_rows"
+    mismatch_plan = (
+        "SELECT *, row_number() OVER (ORDER BY cpe, record_id, kind) AS seq FROM mismatches"
+    )
+    return [
+        ("decided", decided),
+        ("plan_rows", plan_rows),
+        ("plan", plan),
+        ("mismatch_plan", mismatch_plan),
+    ]
