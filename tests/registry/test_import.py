@@ -299,3 +299,14 @@ def test_a_restarted_import_completes_and_ends_in_the_same_state(
         set(SourceRecord.objects.filter(source__name="clean").values_list("source_key", "digest"))
         == crash_records
     )
+
+
+def test_insert_statements_come_in_few_shapes_so_the_statement_cache_stays_small() -> None:
+    from govreach.registry.services import _statement_sizes
+
+    sizes = list(_statement_sizes(50_000, 1000))
+    assert sum(size for _, size in sizes) == 50_000
+    assert [start for start, _ in sizes] == [sum(s for _, s in sizes[:i]) for i in range(len(sizes))]
+    shapes = {size for _, size in sizes}
+    assert all(size & (size - 1) == 0 for size in shapes)  # powers of two only
+    assert max(shapes) == 512

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -85,6 +85,22 @@ def _column_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | Non
     return None
 
 
+def _statement_sizes(total: int, largest: int) -> Iterator[tuple[int, int]]:
+    """Split ``total`` rows into (start, size) statements whose sizes are powers of two.
+
+    The database driver caches one prepared statement per distinct SQL text; a large INSERT of
+    every possible row count would fill that cache with big statements and grow memory batch after
+    batch. Powers of two bound the distinct shapes to about log2(largest) per table.
+    """
+    size = 1 << (largest.bit_length() - 1)
+    start = 0
+    while start < total:
+        while size > total - start:
+            size >>= 1
+        yield start, size
+        start += size
+
+
 def _insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
@@ -112,11 +128,10 @@ def _insert_rows(
     assert meta.pk is not None
     returning = f" RETURNING {quote(str(meta.pk.column))}" if return_ids else ""
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per_statement = max(1, min(5000, _max_params() // len(columns)))
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
+        for start, size in _statement_sizes(len(rows), max(1, min(1024, _max_params() // len(columns)))):
+            chunk = rows[start : start + size]
             params: list[Any] = []
             for row in chunk:
                 params.extend(
