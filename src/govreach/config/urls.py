@@ -12,6 +12,7 @@ from govreach.api.api import api
 
 urlpatterns = [
     path("", include("govreach.web.urls")),
+    path("", include("govreach.cases.urls")),
     path("", include("govreach.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

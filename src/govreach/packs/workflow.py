@@ -65,6 +65,17 @@ class StateSpec(_Strict):
     on_clock: bool = Field(True, description="Whether time here counts towards the overall deadline.")
 
 
+class FeeSpec(_Strict):
+    """A fee the applicant pays: its amount is a parameter, definition or output of rules.yaml."""
+
+    title: _Texts
+    amount: _Id = Field(description="Name in rules.yaml giving the amount in force, e.g. court_fee_tk.")
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    payable: _Id = Field(description="'application' (before submitting) or the state in which it is paid.")
+    paid_fact: _FactName = Field(description="Number fact of rules.yaml that receives the amount paid.")
+    paid_on_fact: _FactName | None = Field(None, description="Date fact that receives the payment date.")
+
+
 class TransitionSpec(_Strict):
     """A step from one state (or several) to another, taken by one of ``by``."""
 
@@ -91,6 +102,7 @@ class WorkflowFile(_Strict):
         None, description="The fact that says the applicant was heard; every rejection must be guarded by it."
     )
     facts: dict[_FactName, Any] = Field(default_factory=dict, description="Case facts at submission.")
+    fees: dict[_Id, FeeSpec] = Field(default_factory=dict, description="Fees by purpose, e.g. court_fee.")
     roles: dict[_Id, RoleSpec] = Field(min_length=1)
     states: dict[_Id, StateSpec] = Field(min_length=1)
     transitions: list[TransitionSpec] = Field(min_length=1)
@@ -112,6 +124,19 @@ class State:
     escalate_to: str | None = None
     is_terminal: bool = False
     is_on_clock: bool = True
+
+
+@dataclass(frozen=True)
+class Fee:
+    """A fee by purpose; ``payable`` is 'application' (before submitting) or a state id."""
+
+    purpose: str
+    title: dict[str, str]
+    amount: str
+    currency: str
+    payable: str
+    paid_fact: str
+    paid_on_fact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +173,7 @@ class Workflow:
     escalate_to: str | None = None
     rejection_requires_hearing: str | None = None
     facts: dict[str, object] = field(default_factory=dict)
+    fees: dict[str, Fee] = field(default_factory=dict)
     scope: RuleSet | None = field(default=None, compare=False, repr=False)
 
     def transitions_from(self, state: str) -> list[Transition]:
@@ -333,6 +359,7 @@ def _build(
             ),
         )
 
+    fees = _check_fees(builder, file, spec, ruleset, require)
     _check_graph(builder, file, spec, list(transitions.values()))
     if spec.rejection_requires_hearing is not None:
         _check_hearing(builder, file, spec, ruleset, list(transitions.values()))
@@ -352,8 +379,45 @@ def _build(
         escalate_to=spec.escalate_to,
         rejection_requires_hearing=spec.rejection_requires_hearing,
         facts=initial_facts,
+        fees=fees,
         scope=scope,
     )
+
+
+def _check_fees(
+    builder: _PackBuilder, file: str, spec: WorkflowFile, ruleset: RuleSet | None, require: Any
+) -> dict[str, Fee]:
+    fees: dict[str, Fee] = {}
+    for purpose, fee in spec.fees.items():
+        at: tuple[str | int, ...] = ("fees", purpose)
+        require((*at, "title"), fee.title)
+        if fee.payable != "application" and fee.payable not in spec.states:
+            builder.problem(
+                file,
+                (*at, "payable"),
+                f"no state '{fee.payable}'",
+                _suggest(fee.payable, ["application", *spec.states], "use 'application' or a state"),
+            )
+        if ruleset is not None:
+            names = [*ruleset.parameters, *ruleset.definitions, *ruleset.outputs]
+            if fee.amount not in names:
+                builder.problem(
+                    file, (*at, "amount"), f"no parameter, definition or output '{fee.amount}'",
+                    _suggest(fee.amount, names, "names"),
+                )  # fmt: skip
+            facts = ruleset.inputs.unit_fields
+            for key, wanted in (("paid_fact", ("number", "integer")), ("paid_on_fact", ("date",))):
+                name = getattr(fee, key)
+                if name is None:
+                    continue
+                if name not in facts:
+                    builder.problem(file, (*at, key), f"no input fact '{name}' in rules.yaml",
+                                    _suggest(name, list(facts), "facts"))  # fmt: skip
+                elif facts[name].type not in wanted:
+                    builder.problem(file, (*at, key), f"'{name}' is {facts[name].type}, not {wanted[0]}")
+        fees[purpose] = Fee(purpose, dict(fee.title), fee.amount, fee.currency, fee.payable,
+                            fee.paid_fact, fee.paid_on_fact)  # fmt: skip
+    return fees
 
 
 def _check_graph(builder: _PackBuilder, file: str, spec: WorkflowFile, transitions: list[Transition]) -> None:
@@ -363,9 +427,9 @@ def _check_graph(builder: _PackBuilder, file: str, spec: WorkflowFile, transitio
     reached = {spec.initial}
     frontier = [spec.initial]
     while frontier:
-        state = frontier.pop()
+        current = frontier.pop()
         for t in transitions:
-            if state in t.sources and t.target not in reached:
+            if current in t.sources and t.target not in reached:
                 reached.add(t.target)
                 frontier.append(t.target)
     for state_id, state in spec.states.items():
