@@ -310,3 +310,30 @@ def test_insert_statements_come_in_few_shapes_so_the_statement_cache_stays_small
     shapes = {size for _, size in sizes}
     assert all(size & (size - 1) == 0 for size in shapes)  # powers of two only
     assert max(shapes) == 512
+
+
+def test_a_crash_inside_a_batch_leaves_nothing_of_that_batch(
+    write_csv: Callable[..., Path], areas: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govreach.registry import services
+
+    path = write_csv([person_row(i) for i in range(1, 11)])
+    spec = mapping_parse(mapping_data())
+    original = services._BatchWriter._memberships
+    calls = 0
+
+    def fail_second_batch(self: services._BatchWriter, *args: object) -> None:
+        nonlocal calls
+        calls += 1
+        original(self, *args)  # type: ignore[arg-type]
+        if calls == 2:
+            raise Crash("power cut after persons and records were written")
+
+    monkeypatch.setattr(services._BatchWriter, "_memberships", fail_second_batch)
+    with pytest.raises(Crash):
+        run_import(path, spec)
+    assert ImportRun.objects.get().rows_done == 4
+    assert (SourceRecord.objects.count(), Person.objects.count(), Membership.objects.count()) == (4, 4, 4)
+    monkeypatch.undo()
+    resumed = run_import(path, spec)
+    assert (resumed.inserted_count, SourceRecord.objects.count(), Membership.objects.count()) == (10, 10, 10)
