@@ -47,7 +47,15 @@ def test_packs_schema_is_json_schema_of_every_file(tmp_path: Path) -> None:
     out = tmp_path / "schema.json"
     call_command("packs", "schema", "--out", str(out))
     schema = json.loads(out.read_text())
-    assert set(schema["files"]) == {"service.yaml", "parameters.yaml", "rules.yaml", "tests/*.yaml"}
+    assert set(schema["files"]) == {
+        "service.yaml",
+        "parameters.yaml",
+        "rules.yaml",
+        "tests/*.yaml",
+        "forms/*.yaml",
+        "workflow.yaml",
+        "messages/<lang>.yaml",
+    }
     assert "decision" in schema["files"]["service.yaml"]["properties"]
 
 

@@ -136,3 +136,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GOVREACH_LOG_LEVEL", "INFO")},
 }
+
+# Notifications: every message goes through the outbox; backends per channel. The console backend
+# (the default) prints messages with the recipient masked; production sets the SMS gateway and SMTP.
+GOVREACH_NOTIFY = {
+    "backends": {
+        "sms": os.environ.get("GOVREACH_SMS_BACKEND", "govreach.notify.backends.ConsoleBackend"),
+        "email": os.environ.get("GOVREACH_EMAIL_BACKEND", "govreach.notify.backends.ConsoleBackend"),
+        "letter": "govreach.notify.backends.ConsoleBackend",
+    },
+    "max_attempts": 6,
+    "backoff_seconds": 30,
+    "backoff_max_seconds": 3600,
+    "jitter": 0.25,
+    "lease_seconds": 300,
+    "sms_gateway": {
+        "url": os.environ.get("GOVREACH_SMS_GATEWAY_URL", ""),
+        "api_key": os.environ.get("GOVREACH_SMS_API_KEY", ""),
+        "api_key_header": "X-API-Key",
+        "sender": os.environ.get("GOVREACH_SMS_SENDER", "GovReach"),
+        "timeout_seconds": 10,
+    },
+    "email_from": os.environ.get("GOVREACH_EMAIL_FROM"),
+}
+EMAIL_HOST = os.environ.get("GOVREACH_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GOVREACH_EMAIL_PORT", "25"))
+EMAIL_USE_TLS = os.environ.get("GOVREACH_EMAIL_USE_TLS", "") == "1"
+EMAIL_HOST_USER = os.environ.get("GOVREACH_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GOVREACH_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("GOVREACH_EMAIL_FROM", "noreply@govreach.invalid")
