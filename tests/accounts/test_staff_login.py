@@ -182,3 +182,19 @@ def test_next_is_kept_across_both_steps_and_foreign_hosts_are_ignored(
     other.post("/staff/login/", {"username": user.username, "password": PASSWORD})
     response = other.post("/staff/login/verify/", {"code": totp_code(user, steps_ahead=1)})
     assert response["Location"] == "/assist/"
+
+
+def test_the_admin_has_no_password_only_door(client: Client, make_staff: Callable[..., User]) -> None:
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/login/?next=/admin/"
+    assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 302
+    admin_user = make_staff("root")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)  # a session without the second factor
+    assert client.get("/admin/").status_code == 302
+    verified = Client()
+    sign_in_staff(verified, admin_user)
+    assert verified.get("/admin/").status_code == 200
+    assert verified.get("/admin/accounts/stafftotpdevice/").status_code == 200

@@ -35,6 +35,8 @@ class AccessibleForm(forms.Form):
 
 
 class StaffLoginForm(AccessibleForm):
+    """Step 1 of the staff sign-in; the view checks the password, the form only that both are there."""
+
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
@@ -52,6 +54,8 @@ class StaffLoginForm(AccessibleForm):
 
 
 class CodeForm(AccessibleForm):
+    """A 6-digit code (authenticator or SMS); spaces typed between digits are ignored."""
+
     code = forms.CharField(
         label=_("Code"),
         help_text=_("The 6 digits, for example 123456."),
@@ -92,6 +96,8 @@ class PhoneField(forms.CharField):
 
 
 class PhoneForm(AccessibleForm):
+    """Step 1 of the citizen sign-in: a mobile number, cleaned to E.164."""
+
     phone = PhoneField()
 
 
@@ -103,6 +109,8 @@ def _pack_choices(language: str) -> list[tuple[str, str]]:
 
 
 class AssistStartForm(AccessibleForm):
+    """The citizen an intermediary will assist, and for which loaded service."""
+
     phone = PhoneField(label=_("Citizen's mobile phone number"))
     pack_id = forms.ChoiceField(
         label=_("Service"), error_messages={"required": _("Choose the service the citizen needs help with.")}
@@ -116,6 +124,8 @@ class AssistStartForm(AccessibleForm):
 
 
 class AssistSignedForm(AssistStartForm):
+    """A signed consent form; its type and size are checked by ``consent_record_signed``."""
+
     document = forms.FileField(
         label=_("Signed consent form"),
         help_text=_("A scan or photo of the form the citizen signed: PDF, JPEG or PNG, at most 5 MB."),
