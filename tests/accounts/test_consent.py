@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.accounts.conftest import PACK_ID, PHONE, last_code, last_sms, sign_in
 from govreach.accounts import services
 from govreach.accounts.models import CitizenAccount, Consent, Intermediary
 from govreach.accounts.selectors import consent_active
+from govreach.accounts.throttle import Limit
 from govreach.catalogue.models import ServicePack
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +245,22 @@ def test_every_page_says_who_acts_for_whom(intermediary_client: Client, with_con
     assert acting["centre_name"] == "Ashulia Union Digital Centre"
     assert acting["citizen_phone"] == "+880••••••••78"
     assert "You are acting for a citizen" in page.content.decode()
+
+
+def test_consent_codes_are_limited_per_phone_and_per_intermediary(
+    intermediary_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        assert intermediary_client.post("/assist/", {"phone": PHONE, "pack_id": PACK_ID}).status_code == 302
+    response = intermediary_client.post("/assist/", {"phone": PHONE, "pack_id": PACK_ID})
+    assert response.status_code == 429
+    assert "wait 15 minutes" in response.content.decode()
+    monkeypatch.setattr(
+        services, "CONSENT_REQUESTS_PER_INTERMEDIARY", Limit("consent-intermediary", 4, dt.timedelta(hours=1))
+    )
+    assert (
+        intermediary_client.post("/assist/", {"phone": "+8801911111111", "pack_id": PACK_ID}).status_code
+        == 302
+    )
+    response = intermediary_client.post("/assist/", {"phone": "+8801922222222", "pack_id": PACK_ID})
+    assert response.status_code == 429

@@ -39,6 +39,7 @@ from govreach.accounts.throttle import (
     CODE_FAILURES_PER_IP,
     CODE_SENDS_PER_IP,
     CODE_SENDS_PER_PHONE,
+    CONSENT_REQUESTS_PER_INTERMEDIARY,
     throttle_check,
     throttle_hit,
 )
@@ -323,10 +324,11 @@ def consent_request(*, intermediary: Intermediary, citizen_phone: str, pack_id: 
     """Ask the citizen at ``citizen_phone`` to consent, by an SMS code (``consent_code``) they read out.
 
     Returns the pending consent (or the already active one, with no SMS). Creates the citizen's account
-    when the phone is new. Limited per phone (``Throttled``), like sign-in codes.
+    when the phone is new. Limited per phone and per intermediary (``Throttled``).
     """
     phone = phone_normalise(citizen_phone)
-    throttle_check((CODE_SENDS_PER_PHONE, phone))
+    by_intermediary = (CONSENT_REQUESTS_PER_INTERMEDIARY, f"intermediary:{intermediary.pk}")
+    throttle_check((CODE_SENDS_PER_PHONE, phone), by_intermediary)
     citizen, _ = citizen_account_get_or_create(phone=phone)
     with transaction.atomic():
         consent = _open_consent(citizen=citizen, intermediary=intermediary, pack_id=pack_id)
@@ -349,7 +351,7 @@ def consent_request(*, intermediary: Intermediary, citizen_phone: str, pack_id: 
             dedupe_key=f"accounts:consent_code:{row.pk}",
             pack_id=pack_id,
         )
-    throttle_hit((CODE_SENDS_PER_PHONE, phone))
+    throttle_hit((CODE_SENDS_PER_PHONE, phone), by_intermediary)
     logger.info("consent code %s for consent %s sent to %s", row.pk, consent.pk, phone_mask(phone))
     return consent
 

@@ -30,6 +30,8 @@ STAFF_FAILURES_PER_IP = Limit("staff-ip", 20, dt.timedelta(minutes=15))
 #: One-time codes sent by SMS, per phone and per IP address.
 CODE_SENDS_PER_PHONE = Limit("code-send-phone", 3, dt.timedelta(minutes=15))
 CODE_SENDS_PER_IP = Limit("code-send-ip", 10, dt.timedelta(minutes=15))
+#: Consent codes one intermediary may send (to any phones): a centre is busy, a broker is busier.
+CONSENT_REQUESTS_PER_INTERMEDIARY = Limit("consent-intermediary", 30, dt.timedelta(hours=1))
 #: Wrong one-time codes per IP address (per phone, each code allows 5 tries and sends are limited).
 CODE_FAILURES_PER_IP = Limit("code-fail-ip", 20, dt.timedelta(minutes=15))
 
