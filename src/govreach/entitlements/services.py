@@ -295,9 +295,10 @@ def _write_mismatch_batch(run: _Run, rows: list[dict[str, Any]]) -> None:
 
 def _step_write(run: _Run) -> dict[str, int]:
     """Outcomes, grants, ends and mismatches in batches; each batch and its checkpoint in one transaction."""
-    batch_rows = run.config.write.batch_rows
     leaves = steps.decision_leaves(run.pack.ruleset, run.config.decision)
     state = run.cycle.steps.setdefault("write", {"plan_batches": 0, "mismatch_batches": 0, "seconds": 0.0})
+    # A resumed write keeps the batch size it started with, so batch numbers mean the same rows.
+    batch_rows = int(state.setdefault("batch_rows", run.config.write.batch_rows))
     for key, table, write in (
         ("plan_batches", "plan", lambda rows: _write_plan_batch(run, rows, leaves)),
         ("mismatch_batches", "mismatch_plan", lambda rows: _write_mismatch_batch(run, rows)),
@@ -390,6 +391,7 @@ def cycle_run(
     spark: Any | None = None,
     progress: CycleProgress | None = None,
     keep_workdir: bool = True,
+    batch_rows: int | None = None,
 ) -> Cycle:
     """Run (or resume) the cycle of ``pack`` on ``decided_on`` and return it completed.
 
@@ -399,6 +401,8 @@ def cycle_run(
         raise CycleError(f"--engine: unknown engine '{engine}'; use duckdb or spark")
     loaded = load_pack(pack_path(pack))
     config = load_cycle_config(loaded.path)
+    if batch_rows is not None:
+        config = config.model_copy(update={"write": config.write.model_copy(update={"batch_rows": batch_rows})})
     if config.decision not in loaded.ruleset.decisions:
         raise CycleError(f"data/cycle.yaml: decision '{config.decision}' is not in the pack's rules")
     fingerprint = registries_fingerprint(registries, config)

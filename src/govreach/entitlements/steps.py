@@ -241,15 +241,23 @@ def facts_tables(ctx: StepContext) -> list[tuple[str, str]]:
                {name_key(d, "s.given_name", "s.family_name")} AS name_key, n.national_id IS NOT NULL AS is_nif_known
         FROM src_ss s LEFT JOIN nif_index n ON n.national_id = s.national_id
         WHERE s.start_on <= {on} AND (s.end_on IS NULL OR s.end_on >= {on})"""
-    # A benefit whose record lacks a known tax number still counts when name and birth date agree:
-    # benefits missing from the data were one of the tariff's failures.
+    # A benefit whose tax number the tax authority does not know still counts when name and birth date
+    # agree, or when it carries the tax number the supplier holds for the member linked by address and
+    # name: benefits missing from the data were one of the tariff's failures.
     member_benefits = """
         SELECT m.tax_household_id, m.person_key, s.benefit_code, s.abono_bracket, s.start_on
         FROM tax_members m JOIN ss_current s ON s.national_id = m.national_id
         UNION ALL
         SELECT m.tax_household_id, m.person_key, s.benefit_code, s.abono_bracket, s.start_on
         FROM tax_members m JOIN ss_current s ON s.name_key = m.name_key AND s.birth_date = m.birth_date
-        WHERE NOT s.is_nif_known"""
+        WHERE NOT s.is_nif_known
+        UNION ALL
+        SELECT m.tax_household_id, m.person_key, s.benefit_code, s.abono_bracket, s.start_on
+        FROM links l JOIN contracts c ON c.cpe = l.cpe
+        JOIN tax_members m ON m.tax_household_id = l.tax_household_id AND m.national_id IS NULL
+            AND m.name_key = c.name_key
+        JOIN ss_current s ON s.national_id = c.national_id AND NOT s.is_nif_known
+        WHERE l.link_method = 'address_and_name'"""
     benefits = f"""
         SELECT tax_household_id, person_key, {d.sorted_distinct_list("benefit_code")} AS benefits,
                min(CASE WHEN benefit_code = 'abono_familia' THEN abono_bracket END) AS abono_bracket,

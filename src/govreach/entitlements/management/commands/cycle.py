@@ -77,6 +77,7 @@ class Command(BaseCommand):
             "--registries", type=Path, default=None,
             help="folder with registries/<dataset>.parquet (default: VAR_DIR/registries/pt)",
         )  # fmt: skip
+        run.add_argument("--batch-rows", type=int, default=None, help="rows per write transaction")
         run.add_argument("--drop-workdir", action="store_true", help="delete the working store when done")
         report = sub.add_parser("report", help="print the stored report of a cycle")
         report.add_argument("cycle_id", type=int)
@@ -104,6 +105,7 @@ class Command(BaseCommand):
                 cycle = cycle_run(
                     pack=options["pack"], decided_on=on, registries=registries, engine=options["engine"],
                     progress=RichProgress(bar), keep_workdir=not options["drop_workdir"],
+                    batch_rows=options["batch_rows"],
                 )  # fmt: skip
         except CycleError as error:
             raise CommandError(str(error)) from None

@@ -1,0 +1,173 @@
+"""The proactive cycle on DuckDB: linking, grants and ends across cycles, refusal, idempotence, report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkMismatch
+from govreach.entitlements.services import entitlement_refuse
+
+from .conftest import FIRST_ON, SECOND_ON, edit_registry, query, snapshot
+
+pytestmark = pytest.mark.django_db
+
+RunCycle = Callable[..., Cycle]
+
+
+def _outcome(unit: str, cycle: Cycle) -> CycleOutcome:
+    return CycleOutcome.objects.get(cycle=cycle, unit_key=unit)
+
+
+def test_customer_without_tax_number_links_by_address_and_every_mismatch_kind_is_recorded(
+    registries: Path, run_cycle: RunCycle
+) -> None:
+    # A customer whose tax number is known: erase it, and give another an unknown tax number.
+    (record, cpe, nif), (other_record, other_cpe, _) = query(
+        registries,
+        "SELECT c.record_id, c.cpe, c.national_id FROM '{r}/electricity_customers.parquet' c "
+        "JOIN '{r}/at_household_income.parquet' t USING (national_id, given_name, family_name, address, postcode) "
+        "WHERE (SELECT count(*) FROM '{r}/electricity_customers.parquet' d WHERE d.cpe = c.cpe) = 1 "
+        "ORDER BY c.record_id LIMIT 2",
+    )
+    household = query(registries, f"SELECT tax_household_id FROM '{{r}}/at_household_income.parquet' WHERE national_id = '{nif}'")
+    edit_registry(
+        registries,
+        "electricity_customers",
+        "SELECT * REPLACE (CASE WHEN record_id = '" + record + "' THEN NULL WHEN record_id = '" + other_record
+        + "' THEN '999999990' ELSE national_id END AS national_id) FROM src",
+    )  # fmt: skip
+    cycle = run_cycle()
+
+    erased = LinkMismatch.objects.get(cycle=cycle, customer_record_id=record, kind="no_tax_number")
+    assert erased.details["linked_by"] == "address_and_name"
+    assert erased.details["tax_household"] == household[0][0]
+    assert _outcome(cpe, cycle).household_key == household[0][0]
+    unknown = LinkMismatch.objects.get(cycle=cycle, customer_record_id=other_record, kind="unknown_tax_number")
+    assert unknown.details["linked_by"] in ("address_and_name", "address")
+    assert _outcome(other_cpe, cycle).household_key
+    kinds = set(LinkMismatch.objects.filter(cycle=cycle).values_list("kind", flat=True))
+    assert {"no_tax_number", "unknown_tax_number", "address_mismatch", "name_mismatch", "duplicate_supply_point"} <= kinds
+    assert cycle.report["links"]["tax_number"] > 0.8 * cycle.report["units"]
+
+
+def _income_only_grant(cycle: Cycle) -> Entitlement:
+    """A granted household eligible by income alone (nobody receives a qualifying benefit)."""
+    for entitlement in Entitlement.objects.filter(granted_in=cycle).order_by("unit_key"):
+        criteria = entitlement.last_decision["criteria"]
+        if criteria["low_household_income"] and criteria["receives_qualifying_benefit"] is False:
+            return entitlement
+    raise AssertionError("no household granted on income alone in this population")
+
+
+def _raise_income(registries: Path, household: str, *, new_tax_year: bool) -> None:
+    year = "2025" if new_tax_year else "tax_year"
+    edit_registry(
+        registries,
+        "at_household_income",
+        f"SELECT * REPLACE (CASE WHEN tax_household_id = '{household}' THEN 90000.0 ELSE income_eur END AS income_eur,"
+        f" CASE WHEN tax_household_id = '{household}' THEN 90000.0 * members_count ELSE household_income_eur END"
+        f" AS household_income_eur, CAST({year} AS SMALLINT) AS tax_year) FROM src",
+    )
+
+
+def test_household_whose_income_rises_is_ended_with_the_failing_criterion(
+    registries: Path, run_cycle: RunCycle
+) -> None:
+    first = run_cycle(FIRST_ON)
+    entitlement = _income_only_grant(first)
+    granted = set(Entitlement.objects.filter(status="active").values_list("unit_key", flat=True))
+    _raise_income(registries, entitlement.household_key, new_tax_year=True)
+
+    second = run_cycle(SECOND_ON)
+
+    entitlement.refresh_from_db()
+    assert entitlement.status == "ended"
+    assert entitlement.ended_in == second
+    assert entitlement.valid_to == SECOND_ON - dt.timedelta(days=1)
+    assert entitlement.end_reason == "economic_vulnerability"
+    outcome = _outcome(entitlement.unit_key, second)
+    assert outcome.outcome == "ended"
+    assert "low_household_income" in outcome.failing_criteria.split(",")
+    continuing = set(CycleOutcome.objects.filter(cycle=second, outcome="continuing").values_list("unit_key", flat=True))
+    assert continuing == granted - {entitlement.unit_key}
+    assert second.report["tax_authority_rechecked"] == second.report["units"]
+
+
+def test_unchanged_contracts_keep_the_previous_tax_facts_within_a_tax_year(
+    registries: Path, run_cycle: RunCycle
+) -> None:
+    first = run_cycle(FIRST_ON)
+    entitlement = _income_only_grant(first)
+    _raise_income(registries, entitlement.household_key, new_tax_year=False)
+
+    second = run_cycle(SECOND_ON)
+
+    # Monthly strategy: only new or changed contracts go to the tax authority; this one did not change.
+    assert _outcome(entitlement.unit_key, second).outcome == "continuing"
+    assert second.report["tax_authority_rechecked"] < second.report["units"] * 0.2
+
+
+def test_refusal_is_never_overturned_by_a_later_cycle(run_cycle: RunCycle) -> None:
+    first = run_cycle(FIRST_ON)
+    entitlement = Entitlement.objects.filter(granted_in=first).order_by("unit_key").first()
+    assert entitlement is not None
+    entitlement_refuse(entitlement=entitlement, channel="sms")
+
+    second = run_cycle(SECOND_ON)
+
+    assert _outcome(entitlement.unit_key, second).outcome == "refused_kept"
+    rows = Entitlement.objects.filter(unit_key=entitlement.unit_key)
+    assert [(e.status, e.refusal_channel) for e in rows] == [("refused", "sms")]
+    assert second.report["outcomes"]["refused_kept"] == 1
+
+
+def test_running_the_same_cycle_twice_changes_nothing(run_cycle: RunCycle) -> None:
+    run_cycle(FIRST_ON)
+    before = snapshot()
+
+    again = run_cycle(FIRST_ON)
+    assert snapshot() == before
+
+    # Even the write step itself, replayed from its first batch, leaves every table as it was.
+    again.status = Cycle.Status.RUNNING
+    again.steps.pop("report")
+    again.steps["write"] = {"plan_batches": 0, "mismatch_batches": 0, "seconds": 0.0, "batch_rows": 40}
+    again.save()
+    run_cycle(FIRST_ON)
+    assert snapshot() == before
+
+
+def test_report_counts_add_up(run_cycle: RunCycle) -> None:
+    cycle = run_cycle(FIRST_ON)
+    report = cycle.report
+
+    assert sum(report["outcomes"].values()) == report["units"] == CycleOutcome.objects.filter(cycle=cycle).count()
+    assert sum(sum(per.values()) for per in report["by_area"].values()) == report["units"]
+    assert sum(report["links"].values()) == report["units"]
+    stored = Counter(LinkMismatch.objects.filter(cycle=cycle).values_list("kind", flat=True))
+    assert dict(stored) == report["mismatches"]
+    assert report["outcomes"]["new_grant"] == Entitlement.objects.filter(status="active").count()
+    assert cycle.counts == report["outcomes"]
+    assert set(cycle.steps) == {"read", "link", "facts", "decide", "compare", "write", "report"}
+
+
+def test_every_linked_household_the_truth_file_calls_eligible_is_granted(
+    registries: Path, run_cycle: RunCycle
+) -> None:
+    cycle = run_cycle(FIRST_ON)
+    truth = duckdb.sql(
+        f"SELECT cpe FROM '{registries}/truth/pt_expected_eligibility.parquet' WHERE is_electricity_eligible"
+    ).fetchall()
+    eligible = {cpe for (cpe,) in truth}
+    linked = set(CycleOutcome.objects.filter(cycle=cycle).exclude(household_key="").values_list("unit_key", flat=True))
+    granted = set(Entitlement.objects.filter(status="active").values_list("unit_key", flat=True))
+
+    assert len(eligible & linked) > 20
+    assert eligible & linked <= granted
+    assert len(linked) > 0.95 * cycle.report["units"]
