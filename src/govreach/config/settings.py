@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "govreach.accounts.context.acting_for",
             ],
         },
     },
@@ -166,3 +167,17 @@ EMAIL_HOST_USER = os.environ.get("GOVREACH_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("GOVREACH_EMAIL_PASSWORD", "")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("GOVREACH_EMAIL_FROM", "noreply@govreach.invalid")
+
+# Accounts: staff sign in with a password and a TOTP code; citizens with their phone and an SMS code.
+LOGIN_URL = "accounts:staff_login"
+ACCOUNTS_DEFAULT_CALLING_CODE = os.environ.get("GOVREACH_DEFAULT_CALLING_CODE", "")
+# Throttling counts live in the cache, which every worker process must share: a folder on one
+# machine by default, Redis or Memcached (GOVREACH_CACHE_BACKEND/LOCATION) across machines.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "GOVREACH_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": os.environ.get("GOVREACH_CACHE_LOCATION", str(VAR_DIR / "cache")),
+    }
+}
