@@ -181,3 +181,9 @@ CACHES = {
         "LOCATION": os.environ.get("GOVREACH_CACHE_LOCATION", str(VAR_DIR / "cache")),
     }
 }
+
+# Cases: links in SMS and the QR code on issued records are absolute, from the public address.
+GOVREACH_PUBLIC_URL = os.environ.get("GOVREACH_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
+CASES_PAYMENT_PROVIDER = os.environ.get(
+    "GOVREACH_PAYMENT_PROVIDER", "govreach.cases.payments.DemoPaymentProvider"
+)

@@ -168,7 +168,12 @@ class TestsFile(_Strict):
 
 def json_schema() -> dict[str, Any]:
     """The published JSON Schema of every pack file, one entry per file."""
+    # The forms, workflow and messages formats import this module; import them here, not at the top.
     from pydantic import TypeAdapter
+
+    from govreach.packs.forms import forms_json_schema
+    from govreach.packs.messages import file_schema as messages_json_schema
+    from govreach.packs.workflow import workflow_json_schema
 
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -178,10 +183,8 @@ def json_schema() -> dict[str, Any]:
             "parameters.yaml": TypeAdapter(dict[Identifier, ParameterSpec]).json_schema(by_alias=True),
             "rules.yaml": RulesFile.model_json_schema(by_alias=True),
             "tests/*.yaml": TestsFile.model_json_schema(by_alias=True),
-            "forms/*.yaml": __import__("govreach.packs.forms", fromlist=["_"]).forms_json_schema(),
-            "workflow.yaml": __import__("govreach.packs.workflow", fromlist=["_"]).workflow_json_schema(),
-            "forms/*.yaml": __import__("govreach.packs.forms", fromlist=["_"]).forms_json_schema(),
-            "workflow.yaml": __import__("govreach.packs.workflow", fromlist=["_"]).workflow_json_schema(),
-            "messages/<lang>.yaml": __import__("govreach.packs.messages", fromlist=["_"]).file_schema(),
+            "forms/*.yaml": forms_json_schema(),
+            "workflow.yaml": workflow_json_schema(),
+            "messages/<lang>.yaml": messages_json_schema(),
         },
     }
