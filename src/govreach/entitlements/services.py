@@ -226,7 +226,7 @@ _MISMATCH_COLUMNS = ["cycle_id", "customer_record_id", "supply_point_code", "sup
 
 def _stream(run: _Run, sql: str, batch_rows: int, done: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """Rows of ``sql`` (which has ``seq``) grouped in batches of ``batch_rows``, from batch ``done`` on."""
-    query = f"SELECT *, CAST((seq - 1) / {batch_rows} AS BIGINT) AS batch_no FROM ({sql}) s "  # noqa: S608
+    query = f"SELECT *, CAST(floor((seq - 1) / {batch_rows}) AS BIGINT) AS batch_no FROM ({sql}) s "  # noqa: S608
     query += f"WHERE seq > {done * batch_rows} ORDER BY seq"
     if isinstance(run.engine, DuckDBEngine):
         reader = run.engine.con.sql(query).to_arrow_reader(batch_rows)

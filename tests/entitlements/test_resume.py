@@ -1,0 +1,73 @@
+"""A cycle killed with SIGKILL and started again ends in exactly the state of an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from govreach.entitlements.services import KILL_AFTER_ENV
+
+TABLES = {
+    "entitlements_entitlement": "unit_key, household_key, status, valid_from, valid_to, granted_in_id, ended_in_id, "
+    "end_reason, last_decision, decision_key",
+    "entitlements_cycleoutcome": "cycle_id, unit_key, household_key, outcome, failing_criteria, area_code",
+    "entitlements_linkmismatch": "cycle_id, customer_record_id, supply_point_code, kind, details",
+    "entitlements_cycle": "pack_id, decided_on, status, counts, report",
+}
+
+
+def _govreach(home: Path, *args: str, kill_after: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "govreach.config.test_settings",
+        "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
+        "GOVREACH_VAR_DIR": str(home),
+    }
+    env.pop(KILL_AFTER_ENV, None)
+    if kill_after:
+        env[KILL_AFTER_ENV] = kill_after
+    return subprocess.run(
+        [sys.executable, "-m", "govreach", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _state(home: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(home / "db.sqlite3") as db:
+        return {t: sorted(db.execute(f"SELECT {cols} FROM {t}").fetchall()) for t, cols in TABLES.items()}
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("migrated")
+    result = _govreach(home, "migrate", "-v0")
+    assert result.returncode == 0, result.stderr
+    return home / "db.sqlite3"
+
+
+@pytest.mark.parametrize("kill_after", ["decide", "write:plan:2"])
+def test_cycle_killed_half_way_resumes_to_the_uninterrupted_state(
+    kill_after: str, migrated: Path, pt_population: Path, tmp_path: Path
+) -> None:
+    run = ["cycle", "run", "pt-social-energy-tariff", "--on", "2025-01-01", "--registries", str(pt_population),
+           "--batch-rows", "100"]  # fmt: skip
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    for home in (straight, killed):
+        home.mkdir()
+        shutil.copy(migrated, home / "db.sqlite3")
+    assert _govreach(straight, *run).returncode == 0
+
+    interrupted = _govreach(killed, *run, kill_after=kill_after)
+    assert interrupted.returncode == -9
+    with sqlite3.connect(killed / "db.sqlite3") as db:
+        assert db.execute("SELECT status FROM entitlements_cycle").fetchall() == [("running",)]
+    resumed = _govreach(killed, *run)
+    assert resumed.returncode == 0, resumed.stderr
+
+    assert _state(killed) == _state(straight)
+    assert _state(straight)["entitlements_entitlement"]
