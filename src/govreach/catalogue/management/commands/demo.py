@@ -10,8 +10,10 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
@@ -59,6 +61,26 @@ def step_packs(ctx: DemoContext) -> StepReport:
     return StepReport("Services", lines, problems, warnings)
 
 
+def step_populations(ctx: DemoContext) -> StepReport:
+    """A small synthetic population per pack, generated once and imported into the registry."""
+    from govreach.registry.demo import demo_population_load
+
+    lines: list[str] = []
+    problems: list[str] = []
+    for row in service_pack_list():
+        try:
+            loaded = demo_population_load(pack_dir=Path(row.path), var_dir=Path(settings.VAR_DIR))
+        except Exception as exc:  # a broken population must fail the demo with its reason
+            problems.append(f"{row.pack_id}: {exc}")
+            continue
+        if loaded is not None:
+            lines.append(
+                f"{loaded.pack_id}: {loaded.persons_imported:,} persons in {loaded.households:,} generated "
+                f"households ({loaded.country}), {loaded.areas:,} areas"
+            )
+    return StepReport("Synthetic populations (fictitious people)", lines, problems)
+
+
 def step_urls(ctx: DemoContext) -> StepReport:
     """Where to look once the server runs."""
     return StepReport(
@@ -73,7 +95,7 @@ def step_urls(ctx: DemoContext) -> StepReport:
 
 
 # In order; later issues insert their steps (accounts, populations) before the URLs.
-SETUP_STEPS: list[Step] = [step_packs, step_urls]
+SETUP_STEPS: list[Step] = [step_packs, step_populations, step_urls]
 
 
 class Command(BaseCommand):
