@@ -22,7 +22,8 @@ from govreach.registry.services import area_import_csv, registry_source_import
 
 # The registry keeps roles head/spouse/child/other; the generator also writes 'parent'.
 ROLE_SQL = (
-    "CASE m.role WHEN 'head' THEN 'head' WHEN 'spouse' THEN 'spouse' WHEN 'child' THEN 'child' ELSE 'other' END"
+    "CASE m.role WHEN 'head' THEN 'head' WHEN 'spouse' THEN 'spouse' WHEN 'child' THEN 'child' "
+    "ELSE 'other' END"
 )
 
 
