@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "govreach.notify",
     "govreach.cases",
     "govreach.entitlements",
+    "govreach.outreach",
+    "govreach.programmes",
     "govreach.web",
     "govreach.api",
 ]

@@ -41,8 +41,8 @@ from govreach.rules.model import (
 from govreach.rules.parser import parse_expression
 from govreach.rules.text import placeholders
 
-KNOWN_ENTRIES = {"service.yaml", "parameters.yaml", "rules.yaml", "tests", "forms", "workflow.yaml",
-                 "messages", "data", "README.md", "CHANGELOG.md"}  # fmt: skip
+KNOWN_ENTRIES = {"service.yaml", "parameters.yaml", "rules.yaml", "tests", "forms", "workflow.yaml", "messages",
+                 "data", "outreach.yaml", "programme.yaml", "README.md", "CHANGELOG.md"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,8 @@ class Pack:
     forms: dict[str, Any] = field(default_factory=dict)  # forms/*.yaml by form id (govreach.packs.forms)
     workflow: Any = None  # workflow.yaml (govreach.packs.workflow), None when the pack has none
     messages: dict[str, Any] = field(default_factory=dict)  # messages/<lang>.yaml (govreach.packs.messages)
+    outreach: Any = None  # outreach.yaml (govreach.packs.outreach)
+    programme: Any = None  # programme.yaml (govreach.packs.programme)
 
     @property
     def id(self) -> str:
@@ -428,11 +430,15 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
 
     from govreach.packs.forms import load_forms
     from govreach.packs.messages import load_messages
+    from govreach.packs.outreach import load_outreach
+    from govreach.packs.programme import load_programme
     from govreach.packs.workflow import load_workflow
 
     forms = load_forms(b, path, ruleset, languages)
     workflow = load_workflow(b, path, ruleset, languages)
     messages = load_messages(b, path, languages)
+    outreach = load_outreach(b, path, ruleset, languages)
+    programme = load_programme(b, path, ruleset, languages)
 
     digest = hashlib.sha256()
     for f in sorted(path.rglob("*")):
@@ -441,7 +447,20 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
             digest.update(f.read_bytes())
     if b.problems or service is None or not service_valid or ruleset is None:
         return None, b.problems
-    return Pack(path, service, ruleset, tests, digest.hexdigest(), languages, forms, workflow, messages), []
+    pack = Pack(
+        path,
+        service,
+        ruleset,
+        tests,
+        digest.hexdigest(),
+        languages,
+        forms,
+        workflow,
+        messages,
+        outreach,
+        programme,
+    )
+    return pack, []
 
 
 def _check_test_names(b: _PackBuilder, rel: str, parsed: schema.TestsFile, ruleset: RuleSet) -> None:
