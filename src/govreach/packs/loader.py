@@ -41,8 +41,10 @@ from govreach.rules.model import (
 from govreach.rules.parser import parse_expression
 from govreach.rules.text import placeholders
 
-KNOWN_ENTRIES = {"service.yaml", "parameters.yaml", "rules.yaml", "tests", "forms", "workflow.yaml", "messages",
-                 "data", "outreach.yaml", "programme.yaml", "README.md", "CHANGELOG.md"}  # fmt: skip
+KNOWN_ENTRIES = {
+    "service.yaml", "parameters.yaml", "rules.yaml", "tests", "forms", "workflow.yaml", "messages", "data",
+    "outreach.yaml", "programme.yaml", "README.md", "CHANGELOG.md",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
