@@ -189,3 +189,7 @@ GOVREACH_PUBLIC_URL = os.environ.get("GOVREACH_PUBLIC_URL", "http://127.0.0.1:80
 CASES_PAYMENT_PROVIDER = os.environ.get(
     "GOVREACH_PAYMENT_PROVIDER", "govreach.cases.payments.DemoPaymentProvider"
 )
+
+# Record linkage: links at or above the upper threshold are accepted, below the lower one rejected,
+# and those between go to the clerical-review queue.
+GOVREACH_LINKAGE = {"upper_threshold": 0.95, "lower_threshold": 0.5}
