@@ -173,6 +173,8 @@ def json_schema() -> dict[str, Any]:
 
     from govreach.packs.forms import forms_json_schema
     from govreach.packs.messages import file_schema as messages_json_schema
+    from govreach.packs.outreach import outreach_json_schema
+    from govreach.packs.programme import programme_json_schema
     from govreach.packs.workflow import workflow_json_schema
 
     return {
@@ -186,5 +188,7 @@ def json_schema() -> dict[str, Any]:
             "forms/*.yaml": forms_json_schema(),
             "workflow.yaml": workflow_json_schema(),
             "messages/<lang>.yaml": messages_json_schema(),
+            "outreach.yaml": outreach_json_schema(),
+            "programme.yaml": programme_json_schema(),
         },
     }
