@@ -72,15 +72,26 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         "cycles": sorted(Cycle.objects.values_list("pack_id", "decided_on", "status", "counts", "report")),
         "entitlements": sorted(
             Entitlement.objects.values_list(
-                "unit_key", "household_key", "status", "valid_from", "valid_to", "is_back_dated",
-                "granted_in__decided_on", "ended_in__decided_on", "end_reason", "decision_key",
-                "refused_at", "refusal_channel",
+                "unit_key",
+                "household_key",
+                "status",
+                "valid_from",
+                "valid_to",
+                "is_back_dated",
+                "granted_in__decided_on",
+                "ended_in__decided_on",
+                "end_reason",
+                "decision_key",
+                "refused_at",
+                "refusal_channel",
             )
-        ),  # fmt: skip
+        ),
         "outcomes": sorted(
             CycleOutcome.objects.values_list("cycle__decided_on", "unit_key", "outcome", "failing_criteria")
         ),
         "mismatches": sorted(
-            LinkMismatch.objects.values_list("cycle__decided_on", "customer_record_id", "kind", "supply_point_code")
+            LinkMismatch.objects.values_list(
+                "cycle__decided_on", "customer_record_id", "kind", "supply_point_code"
+            )
         ),
     }

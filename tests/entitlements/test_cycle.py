@@ -35,24 +35,38 @@ def test_customer_without_tax_number_links_by_address_and_every_mismatch_kind_is
         "WHERE (SELECT count(*) FROM '{r}/electricity_customers.parquet' d WHERE d.cpe = c.cpe) = 1 "
         "ORDER BY c.record_id LIMIT 2",
     )
-    household = query(registries, f"SELECT tax_household_id FROM '{{r}}/at_household_income.parquet' WHERE national_id = '{nif}'")
+    household = query(
+        registries,
+        f"SELECT tax_household_id FROM '{{r}}/at_household_income.parquet' WHERE national_id = '{nif}'",
+    )
     edit_registry(
         registries,
         "electricity_customers",
-        "SELECT * REPLACE (CASE WHEN record_id = '" + record + "' THEN NULL WHEN record_id = '" + other_record
+        "SELECT * REPLACE (CASE WHEN record_id = '"
+        + record
+        + "' THEN NULL WHEN record_id = '"
+        + other_record
         + "' THEN '999999990' ELSE national_id END AS national_id) FROM src",
-    )  # fmt: skip
+    )
     cycle = run_cycle()
 
     erased = LinkMismatch.objects.get(cycle=cycle, customer_record_id=record, kind="no_tax_number")
     assert erased.details["linked_by"] == "address_and_name"
     assert erased.details["tax_household"] == household[0][0]
     assert _outcome(cpe, cycle).household_key == household[0][0]
-    unknown = LinkMismatch.objects.get(cycle=cycle, customer_record_id=other_record, kind="unknown_tax_number")
+    unknown = LinkMismatch.objects.get(
+        cycle=cycle, customer_record_id=other_record, kind="unknown_tax_number"
+    )
     assert unknown.details["linked_by"] in ("address_and_name", "address")
     assert _outcome(other_cpe, cycle).household_key
     kinds = set(LinkMismatch.objects.filter(cycle=cycle).values_list("kind", flat=True))
-    assert {"no_tax_number", "unknown_tax_number", "address_mismatch", "name_mismatch", "duplicate_supply_point"} <= kinds
+    assert {
+        "no_tax_number",
+        "unknown_tax_number",
+        "address_mismatch",
+        "name_mismatch",
+        "duplicate_supply_point",
+    } <= kinds
     assert cycle.report["links"]["tax_number"] > 0.8 * cycle.report["units"]
 
 
@@ -94,7 +108,9 @@ def test_household_whose_income_rises_is_ended_with_the_failing_criterion(
     outcome = _outcome(entitlement.unit_key, second)
     assert outcome.outcome == "ended"
     assert "low_household_income" in outcome.failing_criteria.split(",")
-    continuing = set(CycleOutcome.objects.filter(cycle=second, outcome="continuing").values_list("unit_key", flat=True))
+    continuing = set(
+        CycleOutcome.objects.filter(cycle=second, outcome="continuing").values_list("unit_key", flat=True)
+    )
     assert continuing == granted - {entitlement.unit_key}
     assert second.report["tax_authority_rechecked"] == second.report["units"]
 
@@ -147,7 +163,11 @@ def test_report_counts_add_up(run_cycle: RunCycle) -> None:
     cycle = run_cycle(FIRST_ON)
     report = cycle.report
 
-    assert sum(report["outcomes"].values()) == report["units"] == CycleOutcome.objects.filter(cycle=cycle).count()
+    assert (
+        sum(report["outcomes"].values())
+        == report["units"]
+        == CycleOutcome.objects.filter(cycle=cycle).count()
+    )
     assert sum(sum(per.values()) for per in report["by_area"].values()) == report["units"]
     assert sum(report["links"].values()) == report["units"]
     stored = Counter(LinkMismatch.objects.filter(cycle=cycle).values_list("kind", flat=True))
@@ -165,7 +185,9 @@ def test_every_linked_household_the_truth_file_calls_eligible_is_granted(
         f"SELECT cpe FROM '{registries}/truth/pt_expected_eligibility.parquet' WHERE is_electricity_eligible"
     ).fetchall()
     eligible = {cpe for (cpe,) in truth}
-    linked = set(CycleOutcome.objects.filter(cycle=cycle).exclude(household_key="").values_list("unit_key", flat=True))
+    linked = set(
+        CycleOutcome.objects.filter(cycle=cycle).exclude(household_key="").values_list("unit_key", flat=True)
+    )
     granted = set(Entitlement.objects.filter(status="active").values_list("unit_key", flat=True))
 
     assert len(eligible & linked) > 20

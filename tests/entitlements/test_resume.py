@@ -33,7 +33,12 @@ def _govreach(home: Path, *args: str, kill_after: str | None = None) -> subproce
     if kill_after:
         env[KILL_AFTER_ENV] = kill_after
     return subprocess.run(
-        [sys.executable, "-m", "govreach", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "govreach", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -54,8 +59,17 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_cycle_killed_half_way_resumes_to_the_uninterrupted_state(
     kill_after: str, migrated: Path, pt_population: Path, tmp_path: Path
 ) -> None:
-    run = ["cycle", "run", "pt-social-energy-tariff", "--on", "2025-01-01", "--registries", str(pt_population),
-           "--batch-rows", "100"]  # fmt: skip
+    run = [
+        "cycle",
+        "run",
+        "pt-social-energy-tariff",
+        "--on",
+        "2025-01-01",
+        "--registries",
+        str(pt_population),
+        "--batch-rows",
+        "100",
+    ]
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     for home in (straight, killed):
         home.mkdir()

@@ -46,7 +46,9 @@ def test_spark_cycle_gives_exactly_the_duckdb_outcomes(spark: Any, small_populat
     duck_report = {k: v for k, v in duck.report.items() if k not in ("engine", "cycle")}
     _forget_cycles()
 
-    sparked = cycle_run(pack=PACK, decided_on=FIRST_ON, registries=small_population, engine="spark", spark=spark)
+    sparked = cycle_run(
+        pack=PACK, decided_on=FIRST_ON, registries=small_population, engine="spark", spark=spark
+    )
 
     assert sparked.engine == "spark"
     on_spark = snapshot()

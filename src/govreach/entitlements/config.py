@@ -17,6 +17,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+LinkRule = Literal["tax_number", "address_and_name", "address"]
+_LINK_RULES: tuple[LinkRule, ...] = ("tax_number", "address_and_name", "address")
+
+
 class Registries(_Strict):
     customers: str = "electricity_customers"
     gas_customers: str | None = "gas_customers"
@@ -32,9 +36,7 @@ class Strategy(_Strict):
 
 
 class Linkage(_Strict):
-    order: list[Literal["tax_number", "address_and_name", "address"]] = Field(
-        default_factory=lambda: ["tax_number", "address_and_name", "address"]
-    )
+    order: list[LinkRule] = Field(default_factory=lambda: list(_LINK_RULES))
     postcode_digits: int = 4
     abbreviations: dict[str, str] = Field(default_factory=dict)
     address_parts: int = 2

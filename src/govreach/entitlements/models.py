@@ -34,9 +34,13 @@ class Cycle(models.Model):
     registries_fingerprint = models.CharField(max_length=64, blank=True)
     workdir = models.CharField(max_length=500, help_text="Where the engine keeps the cycle's working tables.")
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The completed cycle whose tax facts this one reuses for unchanged contracts.",
-    )  # fmt: skip
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     steps: models.JSONField[dict[str, Any]] = models.JSONField(
@@ -47,10 +51,12 @@ class Cycle(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["pack_id", "decided_on"], name="entitlements_cycle_one_per_date"),
-        ]
-        indexes = [models.Index(fields=["pack_id", "status", "decided_on"], name="entitlements_cycle_latest")]
+        )
+        indexes = (
+            models.Index(fields=["pack_id", "status", "decided_on"], name="entitlements_cycle_latest"),
+        )
 
     def __str__(self) -> str:
         return f"cycle {self.pk} {self.pack_id} {self.decided_on} ({self.status})"
@@ -90,7 +96,7 @@ class Entitlement(models.Model):
     refusal_channel = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["pack_id", "unit_key"],
                 condition=Q(status__in=["active", "refused"]),
@@ -99,13 +105,13 @@ class Entitlement(models.Model):
             models.UniqueConstraint(
                 fields=["pack_id", "unit_key", "granted_in"], name="entitlements_one_grant_per_cycle"
             ),
-        ]
-        indexes = [
+        )
+        indexes = (
             models.Index(fields=["pack_id", "status"], name="entitlements_pack_status"),
             models.Index(fields=["supplier_id", "status"], name="entitlements_supplier_status"),
             models.Index(fields=["household_key"], name="entitlements_household"),
             models.Index(fields=["supply_point_code"], name="entitlements_supply_point"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.pack_id} {self.unit_key} {self.status} from {self.valid_from}"
@@ -136,13 +142,13 @@ class CycleOutcome(models.Model):
     area_code = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["cycle", "unit_key"], name="entitlements_outcome_one_per_unit"),
-        ]
-        indexes = [
+        )
+        indexes = (
             models.Index(fields=["cycle", "outcome"], name="entitlements_outcome_kind"),
             models.Index(fields=["unit_key"], name="entitlements_outcome_unit"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.unit_key}: {self.outcome}"
@@ -168,15 +174,15 @@ class LinkMismatch(models.Model):
     details: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["cycle", "customer_record_id", "kind"], name="entitlements_mismatch_once"
             ),
-        ]
-        indexes = [
+        )
+        indexes = (
             models.Index(fields=["cycle", "kind"], name="entitlements_mismatch_kind"),
             models.Index(fields=["supply_point_code"], name="entitlements_mismatch_cpe"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.customer_record_id}: {self.kind}"

@@ -28,7 +28,7 @@ MUNICIPALITY_CODE_LENGTH = 7  # PT-DDMM: district and municipality of a parish c
 
 
 def entitlements_in_force_arrow(pack_id: str, *, fetch_rows: int = 100_000) -> pa.Table:
-    """Active and refused entitlements of ``pack_id``, read with a raw cursor in large fetches (no ORM rows)."""
+    """Active and refused entitlements of ``pack_id``, read by a raw cursor in large fetches (no ORM rows)."""
     table = connection.ops.quote_name(Entitlement._meta.db_table)
     sql = (
         f"SELECT id, unit_key, status, decision_key, supplier_id, area_code FROM {table} "  # noqa: S608
@@ -50,10 +50,14 @@ def cycle_report_from_engine(engine: Engine, cycle: Cycle) -> dict[str, Any]:
         rows: list[dict[str, Any]] = engine.fetch_arrow(sql).to_pylist()
         return rows
 
-    outcomes = {r["outcome"]: int(r["n"]) for r in pairs("SELECT outcome, count(*) AS n FROM plan GROUP BY outcome")}
+    outcomes = {
+        r["outcome"]: int(r["n"]) for r in pairs("SELECT outcome, count(*) AS n FROM plan GROUP BY outcome")
+    }
     ended = {
         r["end_reason"]: int(r["n"])
-        for r in pairs("SELECT end_reason, count(*) AS n FROM plan WHERE outcome = 'ended' GROUP BY end_reason")
+        for r in pairs(
+            "SELECT end_reason, count(*) AS n FROM plan WHERE outcome = 'ended' GROUP BY end_reason"
+        )
     }
     failing: Counter[str] = Counter()
     for r in pairs(
@@ -68,7 +72,9 @@ def cycle_report_from_engine(engine: Engine, cycle: Cycle) -> dict[str, Any]:
         "FROM plan GROUP BY substr(area_code, 1, 7), outcome"
     ):
         areas.setdefault(r["area"] or "", {})[r["outcome"]] = int(r["n"])
-    kinds = {r["kind"]: int(r["n"]) for r in pairs("SELECT kind, count(*) AS n FROM mismatches GROUP BY kind")}
+    kinds = {
+        r["kind"]: int(r["n"]) for r in pairs("SELECT kind, count(*) AS n FROM mismatches GROUP BY kind")
+    }
     methods = {
         (r["link_method"] or "unlinked"): int(r["n"])
         for r in pairs("SELECT link_method, count(*) AS n FROM links GROUP BY link_method")

@@ -58,20 +58,48 @@ class _NoProgress:
 
 _SOURCE_COLUMNS = {
     "customers": [
-        "record_id", "national_id", "given_name", "family_name", "address", "postcode", "area_code",
-        "supplier_id", "cpe", "power_kva", "voltage", "is_domestic_use", "is_own_name", "is_permanent_home",
+        "record_id",
+        "national_id",
+        "given_name",
+        "family_name",
+        "address",
+        "postcode",
+        "area_code",
+        "supplier_id",
+        "cpe",
+        "power_kva",
+        "voltage",
+        "is_domestic_use",
+        "is_own_name",
+        "is_permanent_home",
         "contract_start_on",
     ],
     "gas_customers": ["national_id", "cui", "pressure", "annual_consumption_m3"],
     "tax": [
-        "record_id", "national_id", "given_name", "family_name", "birth_date", "address", "postcode",
-        "tax_household_id", "income_eur", "household_income_eur", "tax_year",
+        "record_id",
+        "national_id",
+        "given_name",
+        "family_name",
+        "birth_date",
+        "address",
+        "postcode",
+        "tax_household_id",
+        "income_eur",
+        "household_income_eur",
+        "tax_year",
     ],
     "social_security": [
-        "record_id", "national_id", "given_name", "family_name", "birth_date", "benefit_code",
-        "abono_bracket", "start_on", "end_on",
+        "record_id",
+        "national_id",
+        "given_name",
+        "family_name",
+        "birth_date",
+        "benefit_code",
+        "abono_bracket",
+        "start_on",
+        "end_on",
     ],
-}  # fmt: skip
+}
 _SOURCE_TABLES = {
     "customers": "src_customers",
     "gas_customers": "src_gas",
@@ -80,25 +108,45 @@ _SOURCE_TABLES = {
 }
 PREVIOUS_SCHEMAS = {
     "prev_links": pa.schema(
-        [("cpe", pa.string()), ("record_id", pa.string()), ("fingerprint", pa.string()),
-         ("tax_year", pa.int16()), ("tax_household_id", pa.string()), ("link_method", pa.string()),
-         ("household_income_eur", pa.float64())]
+        [
+            ("cpe", pa.string()),
+            ("record_id", pa.string()),
+            ("fingerprint", pa.string()),
+            ("tax_year", pa.int16()),
+            ("tax_household_id", pa.string()),
+            ("link_method", pa.string()),
+            ("household_income_eur", pa.float64()),
+        ]
     ),
     "prev_members": pa.schema(
-        [("tax_household_id", pa.string()), ("person_key", pa.string()), ("national_id", pa.string()),
-         ("name_key", pa.string()), ("birth_date", pa.date32()), ("income_eur", pa.float64())]
+        [
+            ("tax_household_id", pa.string()),
+            ("person_key", pa.string()),
+            ("national_id", pa.string()),
+            ("name_key", pa.string()),
+            ("birth_date", pa.date32()),
+            ("income_eur", pa.float64()),
+        ]
     ),
     "prev_mismatches": pa.schema(
-        [("record_id", pa.string()), ("cpe", pa.string()), ("supplier_id", pa.string()), ("kind", pa.string()),
-         ("link_method", pa.string()), ("tax_household_id", pa.string())]
+        [
+            ("record_id", pa.string()),
+            ("cpe", pa.string()),
+            ("supplier_id", pa.string()),
+            ("kind", pa.string()),
+            ("link_method", pa.string()),
+            ("tax_household_id", pa.string()),
+        ]
     ),
-}  # fmt: skip
+}
 _EXPORTS = {
-    "prev_links": "SELECT cpe, record_id, fingerprint, CAST(tax_year AS SMALLINT) AS tax_year, tax_household_id, "
+    "prev_links": "SELECT cpe, record_id, fingerprint, CAST(tax_year AS SMALLINT) AS tax_year, "
+    "tax_household_id, "
     "link_method, household_income_eur FROM links",
     "prev_members": "SELECT tax_household_id, person_key, national_id, name_key, birth_date, income_eur "
     "FROM tax_members",
-    "prev_mismatches": "SELECT record_id, cpe, supplier_id, kind, link_method, tax_household_id FROM mismatches "
+    "prev_mismatches": "SELECT record_id, cpe, supplier_id, kind, link_method, tax_household_id "
+    "FROM mismatches "
     "WHERE kind <> 'duplicate_supply_point'",
 }
 
@@ -136,7 +184,9 @@ def _dataset_path(registries: Path, name: str) -> Path:
     if not path.exists():
         path = registries / f"{name}.parquet"
     if not path.exists():
-        raise CycleError(f"--registries: {name}.parquet not found in {registries} or {registries / 'registries'}")
+        raise CycleError(
+            f"--registries: {name}.parquet not found in {registries} or {registries / 'registries'}"
+        )
     return path
 
 
@@ -189,7 +239,9 @@ def _step_read(run: _Run) -> dict[str, int]:
     return rows
 
 
-def _sql_step(builder: Callable[[steps.StepContext], list[tuple[str, str]]]) -> Callable[[_Run], dict[str, int]]:
+def _sql_step(
+    builder: Callable[[steps.StepContext], list[tuple[str, str]]],
+) -> Callable[[_Run], dict[str, int]]:
     def run_step(run: _Run) -> dict[str, int]:
         rows: dict[str, int] = {}
         for table, sql in builder(run.context):
@@ -217,10 +269,21 @@ def _insert_sql(model: type[Any], columns: list[str]) -> str:
 
 _OUTCOME_COLUMNS = ["cycle_id", "unit_key", "household_key", "outcome", "failing_criteria", "area_code"]
 _GRANT_COLUMNS = [
-    "pack_id", "unit_key", "household_key", "supply_point_code", "supplier_id", "area_code", "status",
-    "valid_from", "is_back_dated", "granted_in_id", "end_reason", "last_decision", "decision_key",
+    "pack_id",
+    "unit_key",
+    "household_key",
+    "supply_point_code",
+    "supplier_id",
+    "area_code",
+    "status",
+    "valid_from",
+    "is_back_dated",
+    "granted_in_id",
+    "end_reason",
+    "last_decision",
+    "decision_key",
     "refusal_channel",
-]  # fmt: skip
+]
 _MISMATCH_COLUMNS = ["cycle_id", "customer_record_id", "supply_point_code", "supplier_id", "kind", "details"]
 
 
@@ -244,25 +307,56 @@ def _write_plan_batch(run: _Run, rows: list[dict[str, Any]], leaves: list[str]) 
     outcomes, grants, ends, refreshes = [], [], [], []
     for r in rows:
         outcomes.append(
-            (cycle.pk, r["unit_id"], r["household_key"] or "", r["outcome"], r["failing_criteria"][:300],
-             r["area_code"] or "")
-        )  # fmt: skip
-        last = {"cycle": cycle.pk, "decided_on": on.isoformat(), "decision": r["is_granted"],
-                "criteria": _criteria_json(leaves, r["decision_key"])}  # fmt: skip
+            (
+                cycle.pk,
+                r["unit_id"],
+                r["household_key"] or "",
+                r["outcome"],
+                r["failing_criteria"][:300],
+                r["area_code"] or "",
+            )
+        )
+        last = {
+            "cycle": cycle.pk,
+            "decided_on": on.isoformat(),
+            "decision": r["is_granted"],
+            "criteria": _criteria_json(leaves, r["decision_key"]),
+        }
         if r["outcome"] == "new_grant":
             since = r["backdated_from"] or on
             grants.append(
-                (cycle.pack_id, r["unit_id"], r["household_key"] or "", r["unit_id"], r["supplier_id"] or "",
-                 r["area_code"] or "", Entitlement.Status.ACTIVE, ops.adapt_datefield_value(since), since < on,
-                 cycle.pk, "", json.dumps(last), r["decision_key"] or "", "")
-            )  # fmt: skip
+                (
+                    cycle.pack_id,
+                    r["unit_id"],
+                    r["household_key"] or "",
+                    r["unit_id"],
+                    r["supplier_id"] or "",
+                    r["area_code"] or "",
+                    Entitlement.Status.ACTIVE,
+                    ops.adapt_datefield_value(since),
+                    since < on,
+                    cycle.pk,
+                    "",
+                    json.dumps(last),
+                    r["decision_key"] or "",
+                    "",
+                )
+            )
         elif r["outcome"] == "ended":
             key = r["decision_key"]
             ends.append(
-                (valid_to, cycle.pk, (r["end_reason"] or "")[:100], json.dumps(last) if key else None,
-                 key or "", r["entitlement_id"])
-            )  # fmt: skip
-        elif r["in_force_status"] == "active" and r["decision_key"] and r["decision_key"] != r["in_force_key"]:
+                (
+                    valid_to,
+                    cycle.pk,
+                    (r["end_reason"] or "")[:100],
+                    json.dumps(last) if key else None,
+                    key or "",
+                    r["entitlement_id"],
+                )
+            )
+        elif (
+            r["in_force_status"] == "active" and r["decision_key"] and r["decision_key"] != r["in_force_key"]
+        ):
             refreshes.append((json.dumps(last), r["decision_key"], r["entitlement_id"]))
     table = _quote(Entitlement._meta.db_table)
     with connection.cursor() as cursor:
@@ -272,23 +366,36 @@ def _write_plan_batch(run: _Run, rows: list[dict[str, Any]], leaves: list[str]) 
         if ends:
             cursor.executemany(
                 f"UPDATE {table} SET status = 'ended', valid_to = %s, ended_in_id = %s, end_reason = %s, "  # noqa: S608
-                "last_decision = coalesce(%s, last_decision), decision_key = %s WHERE id = %s AND status = 'active'",
+                "last_decision = coalesce(%s, last_decision), decision_key = %s "
+                "WHERE id = %s AND status = 'active'",
                 ends,
             )
         if refreshes:
             cursor.executemany(
-                f"UPDATE {table} SET last_decision = %s, decision_key = %s WHERE id = %s AND status = 'active'",  # noqa: S608
+                f"UPDATE {table} SET last_decision = %s, decision_key = %s "  # noqa: S608
+                "WHERE id = %s AND status = 'active'",
                 refreshes,
             )
 
 
 def _write_mismatch_batch(run: _Run, rows: list[dict[str, Any]]) -> None:
     values = [
-        (run.cycle.pk, r["record_id"], r["cpe"], r["supplier_id"] or "", r["kind"],
-         json.dumps({"linked_by": r["link_method"], "tax_household": r["tax_household_id"],
-                     "carried_from_previous_cycle": bool(r["is_carried"])}))
+        (
+            run.cycle.pk,
+            r["record_id"],
+            r["cpe"],
+            r["supplier_id"] or "",
+            r["kind"],
+            json.dumps(
+                {
+                    "linked_by": r["link_method"],
+                    "tax_household": r["tax_household_id"],
+                    "carried_from_previous_cycle": bool(r["is_carried"]),
+                }
+            ),
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(_insert_sql(LinkMismatch, _MISMATCH_COLUMNS), values)
 
@@ -299,10 +406,18 @@ def _step_write(run: _Run) -> dict[str, int]:
     state = run.cycle.steps.setdefault("write", {"plan_batches": 0, "mismatch_batches": 0, "seconds": 0.0})
     # A resumed write keeps the batch size it started with, so batch numbers mean the same rows.
     batch_rows = int(state.setdefault("batch_rows", run.config.write.batch_rows))
-    for key, table, write in (
-        ("plan_batches", "plan", lambda rows: _write_plan_batch(run, rows, leaves)),
-        ("mismatch_batches", "mismatch_plan", lambda rows: _write_mismatch_batch(run, rows)),
-    ):
+
+    def write_plan(rows: list[dict[str, Any]]) -> None:
+        _write_plan_batch(run, rows, leaves)
+
+    def write_mismatches(rows: list[dict[str, Any]]) -> None:
+        _write_mismatch_batch(run, rows)
+
+    writers: tuple[tuple[str, str, Callable[[list[dict[str, Any]]], None]], ...] = (
+        ("plan_batches", "plan", write_plan),
+        ("mismatch_batches", "mismatch_plan", write_mismatches),
+    )
+    for key, table, write in writers:
         for batch_no, rows in _stream(run, f"SELECT * FROM {table}", batch_rows, int(state[key])):  # noqa: S608
             started = time.perf_counter()
             with transaction.atomic():
@@ -356,14 +471,19 @@ def _cycle_for(
     ).first()
     existing = Cycle.objects.filter(pack_id=pack.id, decided_on=decided_on).first()
     if existing is None and later is not None:
-        raise CycleError(f"--on: cycle {later.pk} of {later.decided_on} is already completed; cycles run in date order")
+        raise CycleError(
+            f"--on: cycle {later.pk} of {later.decided_on} is already completed; cycles run in date order"
+        )
     if existing is not None:
         if existing.status != Cycle.Status.COMPLETED:
             if existing.engine != engine:
-                raise CycleError(f"--engine: cycle {existing.pk} was started on {existing.engine}; resume it there")
+                raise CycleError(
+                    f"--engine: cycle {existing.pk} was started on {existing.engine}; resume it there"
+                )
             if existing.registries_fingerprint != fingerprint:
                 raise CycleError(
-                    f"--registries: the data changed since cycle {existing.pk} started; a resume needs the same "
+                    f"--registries: the data changed since cycle {existing.pk} started; "
+                    "a resume needs the same "
                     "files (delete the cycle to start over)"
                 )
         return existing, False
@@ -373,9 +493,14 @@ def _cycle_for(
         .first()
     )
     cycle = Cycle.objects.create(
-        pack_id=pack.id, pack_version=pack.version, decided_on=decided_on, engine=engine,
-        registries_dir=str(registries), registries_fingerprint=fingerprint, previous=previous,
-    )  # fmt: skip
+        pack_id=pack.id,
+        pack_version=pack.version,
+        decided_on=decided_on,
+        engine=engine,
+        registries_dir=str(registries),
+        registries_fingerprint=fingerprint,
+        previous=previous,
+    )
     base = cycles_dir()
     cycle.workdir = str(base / f"{cycle.pk}.duckdb" if engine == "duckdb" else base / str(cycle.pk) / "spark")
     cycle.save(update_fields=["workdir"])
@@ -402,7 +527,9 @@ def cycle_run(
     loaded = load_pack(pack_path(pack))
     config = load_cycle_config(loaded.path)
     if batch_rows is not None:
-        config = config.model_copy(update={"write": config.write.model_copy(update={"batch_rows": batch_rows})})
+        config = config.model_copy(
+            update={"write": config.write.model_copy(update={"batch_rows": batch_rows})}
+        )
     if config.decision not in loaded.ruleset.decisions:
         raise CycleError(f"data/cycle.yaml: decision '{config.decision}' is not in the pack's rules")
     fingerprint = registries_fingerprint(registries, config)
@@ -482,13 +609,20 @@ def _remove_workdir(path: Path) -> None:
 
 
 @transaction.atomic
-def entitlement_refuse(*, entitlement: Entitlement, channel: str, at: dt.datetime | None = None) -> Entitlement:
-    """Honour a beneficiary's refusal (web, SMS reply or counter): final, never overturned by a later cycle."""
+def entitlement_refuse(
+    *, entitlement: Entitlement, channel: str, at: dt.datetime | None = None
+) -> Entitlement:
+    """Honour a beneficiary's refusal (web, SMS reply or counter).
+
+    Final: no later cycle overturns it (the customer's right to object, Lei 7-A/2016, art. 121).
+    """
     locked = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
     if locked.status == Entitlement.Status.REFUSED:
         return locked
     if locked.status != Entitlement.Status.ACTIVE:
-        raise CycleError(f"entitlement {locked.pk} is {locked.status}; only an active entitlement can be refused")
+        raise CycleError(
+            f"entitlement {locked.pk} is {locked.status}; only an active entitlement can be refused"
+        )
     when = at or timezone.now()
     locked.status = Entitlement.Status.REFUSED
     locked.refused_at = when

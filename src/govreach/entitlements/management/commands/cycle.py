@@ -1,4 +1,4 @@
-"""``govreach cycle run PACK --on DATE [--engine duckdb|spark] [--registries DIR]`` and ``cycle report ID``."""
+"""``govreach cycle run PACK --on DATE [--engine duckdb|spark] [--registries DIR]``; ``cycle report ID``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TaskID
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from govreach.entitlements.models import Cycle
@@ -74,9 +74,11 @@ class Command(BaseCommand):
         run.add_argument("--on", required=True, help="the cycle date, YYYY-MM-DD")
         run.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
         run.add_argument(
-            "--registries", type=Path, default=None,
+            "--registries",
+            type=Path,
+            default=None,
             help="folder with registries/<dataset>.parquet (default: VAR_DIR/registries/pt)",
-        )  # fmt: skip
+        )
         run.add_argument("--batch-rows", type=int, default=None, help="rows per write transaction")
         run.add_argument("--drop-workdir", action="store_true", help="delete the working store when done")
         report = sub.add_parser("report", help="print the stored report of a cycle")
@@ -98,15 +100,26 @@ class Command(BaseCommand):
             raise CommandError(f"--on: expected a date YYYY-MM-DD, got {options['on']!r}") from None
         registries = options["registries"] or Path(settings.VAR_DIR) / "registries" / "pt"
         if not registries.is_dir():
-            raise CommandError(f"--registries: {registries} is not a folder; generate one with govreach population")
-        columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            raise CommandError(
+                f"--registries: {registries} is not a folder; generate one with govreach population"
+            )
+        columns = (
+            TextColumn("{task.description:>8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         try:
             with Progress(*columns, console=console, transient=False) as bar:
                 cycle = cycle_run(
-                    pack=options["pack"], decided_on=on, registries=registries, engine=options["engine"],
-                    progress=RichProgress(bar), keep_workdir=not options["drop_workdir"],
+                    pack=options["pack"],
+                    decided_on=on,
+                    registries=registries,
+                    engine=options["engine"],
+                    progress=RichProgress(bar),
+                    keep_workdir=not options["drop_workdir"],
                     batch_rows=options["batch_rows"],
-                )  # fmt: skip
+                )
         except CycleError as error:
             raise CommandError(str(error)) from None
         print_report(console, cycle.report)
