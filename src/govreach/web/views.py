@@ -21,6 +21,7 @@ from govreach.catalogue.selectors import (
     service_pack_get,
     service_pack_list,
 )
+from govreach.packs.workflow import Workflow
 from govreach.rules.text import format_value
 from govreach.web.language import DEFAULT_LANGUAGE, choose_language, language_name, text_and_language
 from govreach.web.texts import country_name, ui_language, ui_texts
@@ -129,6 +130,10 @@ def service(request: HttpRequest, pack_id: str) -> HttpResponse:
             "member_fields": member_fields,
             "api_detail_url": reverse("api:service_detail", kwargs={"pack_id": row.pack_id}),
             "api_eligibility_url": reverse("api:service_eligibility", kwargs={"pack_id": row.pack_id}),
+            # A service with a form and a case workflow takes applications: the Start button.
+            "apply_url": reverse("web:apply_start", kwargs={"pack_id": row.pack_id}) + context["lang_query"]
+            if pack.forms and isinstance(pack.workflow, Workflow)
+            else "",
         }
     )
     return _respond(request, "web/service.html", context)
