@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-
 from tests.web.conftest import APPLY, hidden, image_bytes, pdf_bytes
 
 PAGES: dict[str, dict[str, Any]] = {

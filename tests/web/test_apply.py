@@ -14,9 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
-
-from govreach.accounts.models import CitizenAccount, Consent, Intermediary
-from govreach.cases.models import Application, CaseEvent, Payment
 from tests.web.conftest import (
     APPLY,
     BD_PACK_ID,
@@ -30,6 +27,9 @@ from tests.web.conftest import (
     staff_client,
 )
 from tests.web.journey import PAGES, fill_form, pay_application_fees, post_page, submit_form
+
+from govreach.accounts.models import CitizenAccount, Consent, Intermediary
+from govreach.cases.models import Application, CaseEvent, Payment
 
 pytestmark = pytest.mark.usefixtures("emutation")
 
@@ -70,7 +70,9 @@ def test_a_citizen_applies_page_by_page_pays_and_submits_once(client: Client) ->
     assert draft.answers["applicant_guardian_name"] == "Abdul Karim" and "applicant_nid" not in draft.answers
 
     # A date that does not exist, then every page right.
-    response = post_page(client, "transfer", dict(PAGES["transfer"], **{"q-deed_date-day": "31", "q-deed_date-month": "2"}))
+    response = post_page(
+        client, "transfer", dict(PAGES["transfer"], **{"q-deed_date-day": "31", "q-deed_date-month": "2"})
+    )
     assert "Date of the deed must be a real date" in response.content.decode()
     fill_form(client)
     draft.refresh_from_db()
@@ -180,7 +182,12 @@ def _approve(application: Application, officers: dict[str, User]) -> None:
     ac, ulao = staff_client(officers["ac_land"]), staff_client(officers["ulao"])
     case = f"/staff/cases/{application.reference}/"
     assert ac.post(f"{case}steps/register/").status_code == 302
-    assert ulao.post(f"{case}steps/report/", {"report-report": "Deed and khatian match the register."}).status_code == 302
+    assert (
+        ulao.post(
+            f"{case}steps/report/", {"report-report": "Deed and khatian match the register."}
+        ).status_code
+        == 302
+    )
     refused = ac.post(f"{case}steps/reject/", {"reject-reason": "Seller disputes the sale."})
     assert refused.status_code == 409
     assert "The applicant has not been heard yet" in refused.content.decode()
@@ -192,12 +199,21 @@ def _approve(application: Application, officers: dict[str, User]) -> None:
         "schedule_hearing-hearing_place": "https://meet.land.gov.bd/h/42",
     }
     assert ac.post(f"{case}steps/schedule_hearing/", hearing).status_code == 302
-    assert ac.post(f"{case}steps/hold_hearing/", {"hold_hearing-notes": "Applicant and seller heard."}).status_code == 302
-    approved = ac.post(f"{case}steps/approve/", {"approve-reason": "The sale deed is genuine; nobody objected."})
+    assert (
+        ac.post(
+            f"{case}steps/hold_hearing/", {"hold_hearing-notes": "Applicant and seller heard."}
+        ).status_code
+        == 302
+    )
+    approved = ac.post(
+        f"{case}steps/approve/", {"approve-reason": "The sale deed is genuine; nobody objected."}
+    )
     assert approved.status_code == 302
 
 
-def test_the_whole_journey_ends_with_the_record_and_its_qr_code(client: Client, officers: dict[str, User]) -> None:
+def test_the_whole_journey_ends_with_the_record_and_its_qr_code(
+    client: Client, officers: dict[str, User]
+) -> None:
     citizen_sign_in(client, PHONE)
     fill_form(client)
     pay_application_fees(client)
@@ -243,7 +259,9 @@ def _consent(operator: Client, intermediary: Intermediary) -> Consent:
     return Consent.objects.get(intermediary=intermediary)
 
 
-def test_an_intermediary_files_for_the_citizen_with_consent(client: Client, intermediary: Intermediary) -> None:
+def test_an_intermediary_files_for_the_citizen_with_consent(
+    client: Client, intermediary: Intermediary
+) -> None:
     operator = staff_client(intermediary.user)
     # Without a consent the operator is sent to start assisting a citizen first.
     assert operator.get(APPLY)["Location"] == "/assist/"
@@ -283,7 +301,9 @@ def test_a_revoked_consent_ends_the_assisted_application(client: Client, interme
     assert "mouza" not in Application.objects.get().answers
 
 
-def test_another_citizen_gets_404_and_strangers_go_to_sign_in(client: Client, officers: dict[str, User]) -> None:
+def test_another_citizen_gets_404_and_strangers_go_to_sign_in(
+    client: Client, officers: dict[str, User]
+) -> None:
     citizen_sign_in(client, PHONE)
     fill_form(client)
     pay_application_fees(client)
@@ -294,7 +314,11 @@ def test_another_citizen_gets_404_and_strangers_go_to_sign_in(client: Client, of
 
     other = Client()
     citizen_sign_in(other, OTHER_PHONE)
-    for url in (page, f"{page}record.pdf", f"/services/{BD_PACK_ID}/apply/application-sent/{application.reference}/"):
+    for url in (
+        page,
+        f"{page}record.pdf",
+        f"/services/{BD_PACK_ID}/apply/application-sent/{application.reference}/",
+    ):
         assert other.get(url).status_code == 404, url
     assert other.get("/account/applications/BD-2099-999999/").status_code == 404
     assert other.post(f"{page}pay/", {"purpose": "record_fee"}).status_code == 404
