@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
+from govreach.outreach.demo import step_outreach
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def step_urls(ctx: DemoContext) -> StepReport:
 
 
 # In order; later issues insert their steps (accounts, populations) before the URLs.
-SETUP_STEPS: list[Step] = [step_packs, step_populations, step_urls]
+SETUP_STEPS: list[Step] = [step_packs, step_populations, step_outreach, step_urls]
 
 
 class Command(BaseCommand):
