@@ -470,9 +470,7 @@ def _schedule_neighbourhood(
                 has_late.add(v.registration_id)
     next_due = {
         r.pk: (
-            last_visit[r.pk] + dt.timedelta(weeks=r.interval_weeks)
-            if r.pk in last_visit
-            else timezone.localtime(r.targeted_at).date()
+            last_visit[r.pk] + dt.timedelta(weeks=r.interval_weeks) if r.pk in last_visit else r.decided_on
         )
         for r in caseload
         if r.pk not in has_late
