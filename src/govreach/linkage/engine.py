@@ -6,6 +6,9 @@ Splink training and scoring move to the chosen engine, behind `Engine.register`.
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import importlib.util
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -52,7 +55,20 @@ def open_engine(name: Literal["duckdb", "spark"], con: duckdb.DuckDBPyConnection
         return Engine(name, DuckDBAPI(connection=con), con)
     from pyspark.sql import SparkSession
     from splink import SparkAPI
+    from splink.internals.spark.jar_location import similarity_jar_location
 
-    spark = SparkSession.builder.getOrCreate()
+    # An existing session (a cluster's) is reused; otherwise a local one on this machine's cores.
+    spark = (
+        SparkSession.builder.master(os.environ.get("GOVREACH_SPARK_MASTER", "local[2]"))
+        .appName("govreach-linkage")
+        .config("spark.ui.enabled", "false")
+        # Splink's string similarity functions (jaro_winkler...) as Spark UDFs, from the jar it ships.
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.shuffle.partitions", os.environ.get("GOVREACH_SPARK_PARTITIONS", "8"))
+        .getOrCreate()
+    )
+    if not spark.sparkContext.getCheckpointDir():
+        # Splink checkpoints intermediate tables to cut Spark's lineage; it needs a folder for them.
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="govreach-spark-checkpoints-"))
     db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     return Engine(name, db_api, con, spark=spark)

@@ -57,7 +57,7 @@ def _birth_date(column: str) -> FieldComparison:
         column,
         (
             ("exact", cll.ExactMatchLevel(column)),
-            ("day and month swapped", cll.CustomLevel(swapped)),
+            ("day and month swapped", cll.CustomLevel(swapped, base_dialect_str="duckdb")),
             ("one character differs", cll.LevenshteinLevel(ColumnExpression(column).cast_to_string(), 1)),
             ("different", cll.ElseLevel()),
         ),
