@@ -6,10 +6,9 @@ Splink training and scoring move to the chosen engine, behind `Engine.register`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
-
-import importlib.util
 from dataclasses import dataclass
 from typing import Any, Literal
 
