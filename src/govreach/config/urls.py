@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("govreach.web.urls")),
     path("", include("govreach.cases.urls")),
     path("", include("govreach.accounts.urls")),
+    path("", include("govreach.programmes.urls")),
     path("", include("govreach.outreach.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
