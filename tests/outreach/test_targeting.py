@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from tests.outreach.conftest import TODAY, signed_in, years_ago
 
 from govreach.outreach import selectors, services
 from govreach.outreach.models import OutreachRegistration, Referral, TargetingRun
 from govreach.packs.loader import Pack
 from govreach.registry.models import Area, Person
-from tests.outreach.conftest import TODAY, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db
 
