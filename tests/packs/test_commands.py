@@ -55,6 +55,8 @@ def test_packs_schema_is_json_schema_of_every_file(tmp_path: Path) -> None:
         "forms/*.yaml",
         "workflow.yaml",
         "messages/<lang>.yaml",
+        "outreach.yaml",
+        "programme.yaml",
     }
     assert "decision" in schema["files"]["service.yaml"]["properties"]
 
