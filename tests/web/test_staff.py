@@ -236,7 +236,7 @@ def test_demo_setup_makes_accounts_that_sign_in_and_can_run_twice(bd_areas: dict
     assert _demo_step() == first
     text = "\n".join(first)
     assert f"password '{DEMO_PASSWORD}'" in text and "govreach demo_totp <username>" in text
-    assert "/staff/outbox/" in text and "01711000001" in text
+    assert "/staff/outbox/" in text and "+8801711000001" in text
     # The existing areas were reused: Ashulia is the first union, Savar its upazila.
     assert StaffAssignment.objects.get(user__username="demo-ulao").area.code == "BD-30260101"
     assert StaffAssignment.objects.get(user__username="demo-ac-land").area.code == "BD-302601"

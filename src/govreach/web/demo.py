@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 PACK_ID = "bd-land-mutation"
 DEMO_PASSWORD = "govreach-demo"  # noqa: S105 - printed for the tester; demo accounts exist only in DEBUG
 DEMO_CITIZEN_PHONE = "+8801711000001"
-DEMO_CITIZEN_LOCAL = "01711000001"
 PREFERRED_UNION = "BD-30261111"
 
 # The codes the population generator gives Dhaka > Dhaka > Savar > its first two unions.
@@ -162,7 +161,7 @@ def step_demo_accounts(ctx: DemoContext) -> StepReport:
         lines.append(f"{'':<13} authenticator secret {secret}")
     login = ctx.url(reverse("accounts:citizen_login"))
     lines += [
-        f"citizen: sign in at {login} with the phone {DEMO_CITIZEN_LOCAL};",
+        f"citizen: sign in at {login} with the phone {DEMO_CITIZEN_PHONE};",
         f"  read the SMS code on {ctx.url(reverse('web:staff_outbox'))} (signed in as any demo staff),",
         "  or run `govreach notify send`, which prints queued SMS with the console backend",
         f"apply:   {ctx.url(reverse('web:apply_start', kwargs={'pack_id': PACK_ID}))}",

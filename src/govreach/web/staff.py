@@ -210,6 +210,8 @@ def _action(
         name = f"{prefix}-{need}"
         if need in TEXT_FIELDS:
             label, hint = TEXT_FIELDS[need]
+            if need == "reason":  # approve and reject sit side by side: each label must say which
+                label = f"Reasons to {text_in(transition.title, language).lower()}"
             fields.append(
                 {"kind": "textarea", "name": name, "label": label, "hint": hint, "value": value(name)}
             )
