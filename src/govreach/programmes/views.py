@@ -437,7 +437,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
     context.update(
         {
             "group": group,
-            "exams": exams,
+            "exams": [(e, text_in(e.titles, context["pack_language"])) for e in exams],
             "progress": progress,
             "sessions": list(group.sessions.order_by("held_on")),
             "hub_title": text_in(group.hub.titles, context["pack_language"]),
