@@ -90,3 +90,4 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/v1/", "govreach.catalogue.api.router")
 api.add_router("/registry/", "govreach.registry.api.router")
+api.add_router("/v1/partners/", "govreach.entitlements.api.router")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("govreach.accounts.urls")),
     path("", include("govreach.programmes.urls")),
     path("", include("govreach.outreach.urls")),
+    path("", include("govreach.entitlements.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     *staticfiles_urlpatterns(),  # empty unless DEBUG

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
+from govreach.entitlements.demo import step_entitlements
 from govreach.outreach.demo import step_outreach
 from govreach.programmes.demo import step_programmes
 from govreach.web.demo import step_demo_accounts
@@ -98,7 +99,7 @@ def step_urls(ctx: DemoContext) -> StepReport:
 
 
 # In order; later issues insert their steps (accounts, populations) before the URLs.
-SETUP_STEPS: list[Step] = [step_packs, step_populations, step_demo_accounts, step_outreach, step_urls]
+SETUP_STEPS: list[Step] = [step_packs, step_populations, step_demo_accounts, step_outreach, step_entitlements, step_urls]
 SETUP_STEPS.insert(SETUP_STEPS.index(step_urls), step_programmes)  # govreach.programmes.demo
 
 
