@@ -95,7 +95,12 @@ def register(request: HttpRequest, pack_id: str) -> HttpResponse:
     pack, programme = _programme_pack(pack_id)
     language = _pack_language(request, pack)
     cohort = selectors.cohort_open_for(pack_id, on=timezone.localdate())
-    context: dict[str, Any] = {"pack": pack, "pack_title": pack.title(language), "cohort": cohort}
+    context: dict[str, Any] = {
+        "pack": pack,
+        "pack_title": pack.title(language),
+        "pack_language": language,
+        "cohort": cohort,
+    }
     if cohort is None:
         return _render(request, "register_closed.html", context)
     is_school = is_staff_verified(request) and selectors.staff_can(
@@ -160,7 +165,12 @@ def register_list(request: HttpRequest, pack_id: str) -> HttpResponse:
         raise Http404("registration is closed")
     _require(request, cohort, "register")
     form = SchoolListForm(request.POST, request.FILES)
-    context: dict[str, Any] = {"pack": pack, "pack_title": pack.title(language), "cohort": cohort}
+    context: dict[str, Any] = {
+        "pack": pack,
+        "pack_title": pack.title(language),
+        "pack_language": language,
+        "cohort": cohort,
+    }
     rows: list[dict[str, str]] = []
     if form.is_valid():
         try:
