@@ -27,7 +27,7 @@ from govreach.catalogue.selectors import active_pack
 from govreach.entitlements.config import load_cycle_config
 from govreach.entitlements.letters import letter_pdf_write
 from govreach.entitlements.models import ContactPreference, Cycle, Entitlement, EntitlementPerson
-from govreach.entitlements.partners import cycle_customers_snapshot
+from govreach.entitlements.partners import PartnerError, cycle_customers_snapshot
 from govreach.entitlements.services import pack_path
 from govreach.notify.models import OutboxMessage
 from govreach.notify.services import InvalidRecipient, outbox_enqueue
@@ -281,6 +281,12 @@ def entitlement_people_record(
     """Record who each entitlement concerns (holder and household members); return each one's holder."""
     items = list(entitlements)
     holders = _holders(cycle, [e.unit_key for e in items])
+    # A supply point no longer listed: its holder is the one of the customer list that granted it.
+    for granting in {e.granted_in for e in items if e.unit_key not in holders and e.granted_in_id != cycle.pk}:
+        try:
+            holders.update(_holders(granting, [e.unit_key for e in items if e.granted_in_id == granting.pk]))
+        except PartnerError:
+            continue
     members = _household_members(cycle, sorted({e.household_key for e in items if e.household_key}))
     nifs = {h["national_id"] for h in holders.values() if h["national_id"]}
     nifs |= {n for ms in members.values() for n in ms}
