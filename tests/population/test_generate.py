@@ -313,3 +313,44 @@ def test_command_generates_files_and_reports_bad_options(tmp_path: Path) -> None
     assert (tmp_path / "areas.csv").exists()
     with pytest.raises(CommandError, match="accepted: pt, bd, kr, br"):
         call_command("population", "generate", "--country", "xx", "--households", "5", "--out", str(tmp_path))
+
+
+def test_population_built_in_chunks_is_deterministic_and_keeps_ids_distinct(tmp_path: Path) -> None:
+    for run in ("a", "b"):
+        generate_population(
+            country="pt", households=2001, seed=7, out_dir=tmp_path / run, chunk_households=700
+        )
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    for relative in files:
+        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+    out = tmp_path / "a"
+    assert pq.ParquetFile(out / "registries/electricity_customers.parquet").metadata.num_row_groups == 3
+    for entry in _datasets(out):
+        assert pq.read_metadata(out / str(entry["path"])).num_rows == entry["rows"]
+    assert pq.read_table(out / "registries/households.parquet").num_rows == 2001
+    distinct = {
+        "registries/households.parquet": "household_id",
+        "registries/civil_register.parquet": "record_id",
+        "registries/at_household_income.parquet": "record_id",
+        "registries/electricity_customers.parquet": "record_id",
+        "truth/persons.parquet": "national_id",
+        "truth/pt_expected_eligibility.parquet": "cpe",
+        "truth/pt_expected_gas_eligibility.parquet": "cui",
+    }
+    for relative, column in distinct.items():
+        (rows, values) = _one(f"select count({column}), count(distinct {column}) from '{out / relative}'")
+        assert rows == values, relative
+    persons = pq.read_table(out / "truth/persons.parquet")["person_id"].to_numpy()
+    assert persons.tolist() == list(range(_manifest(out)["persons"]))  # type: ignore[arg-type]
+    (orphans,) = _one(
+        f"select count(*) from '{out}/truth/record_person.parquet' anti join '{out}/truth/persons.parquet' "
+        "using (person_id)"
+    )
+    assert orphans == 0
+
+
+def test_population_in_one_chunk_is_the_population_written_at_once(tmp_path: Path) -> None:
+    generate_population(country="pt", households=300, seed=5, out_dir=tmp_path / "a")
+    generate_population(country="pt", households=300, seed=5, out_dir=tmp_path / "b", chunk_households=300)
+    for path in (tmp_path / "a").rglob("*.parquet"):
+        assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()

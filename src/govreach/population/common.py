@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from govreach.population.core import ROLE_NAMES, Int64Array, Population, rng_for
+from govreach.population.core import ROLE_NAMES, Int64Array, Population, Seed, rng_for
 from govreach.population.defects import DefectRates
 from govreach.population.output import Output
 from govreach.population.records import RecordSet, person_records
@@ -43,7 +43,7 @@ def role_names(role: Int64Array) -> pa.Array:
     return pa.array(ROLE_NAMES, type=pa.string()).take(pa.array(role))
 
 
-def write_common(population: Population, out: Output, rates: DefectRates, seed: int) -> RecordSet:
+def write_common(population: Population, out: Output, rates: DefectRates, seed: Seed) -> RecordSet:
     """Write the population register, ``households`` and ``household_members``; return the register."""
     pop = population
     name, agency, prefix, description = REGISTERS[pop.country]
@@ -108,7 +108,7 @@ def write_truth_persons(population: Population, out: Output, extra: dict[str, pa
     household = pa.array(pop.person_household)
     table = pa.table(
         {
-            "person_id": pa.array(everyone),
+            "person_id": pop.person_ids(everyone),
             "household_id": pop.household_key.take(household),
             "role": role_names(pop.role),
             "national_id": pop.format_national_ids(pop.national_id),

@@ -1,13 +1,14 @@
 """The common population: households with addresses, persons with roles, ids and phones (all numpy).
 
 Persons are stored as integer codes and pool indices; strings are built once with pyarrow compute.
-Person ``i`` has ``person_id == i``; members of one household are contiguous, the head first.
+Person ``i`` of a chunk has ``person_id == chunk.first_person + i``; members of one household are
+contiguous, the head first. A large population is built chunk by chunk (see ``Chunk``).
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -36,10 +37,61 @@ ROLE_NAMES = ("head", "spouse", "child", "parent")
 HEAD, SPOUSE, CHILD, PARENT = range(4)
 STREETS_PER_AREA = 40
 
+# A run's seed, or (seed, chunk) for the chunks after the first of a population built in chunks.
+Seed = int | tuple[int, int]
 
-def rng_for(seed: int, *names: str) -> np.random.Generator:
+
+def rng_for(seed: Seed, *names: str) -> np.random.Generator:
     """An independent generator per (seed, purpose), so datasets do not depend on each other's draws."""
-    return np.random.default_rng([seed, *(zlib.crc32(name.encode()) for name in names)])
+    entropy = [seed] if isinstance(seed, int) else list(seed)
+    return np.random.default_rng([*entropy, *(zlib.crc32(name.encode()) for name in names)])
+
+
+_SEQUENCE: list[pa.Array] = []
+
+
+def record_keys(prefix: str, n: int, width: int = 9, *, first: int = 1) -> pa.Array:
+    """Keys ``<prefix>000000001`` .. in row order (numbered from ``first``)."""
+    if width != 9 or first != 1:
+        numbers = np.arange(first, first + n, dtype=np.int64)
+        return pc.binary_join_element_wise(prefix, format_ids(numbers, width), "")
+    # The zero-padded sequence is formatted once per process and sliced for every dataset.
+    if not _SEQUENCE or len(_SEQUENCE[0]) < n:
+        _SEQUENCE[:] = [format_ids(np.arange(1, max(n, 1024) + 1, dtype=np.int64), 9)]
+    return pc.binary_join_element_wise(prefix, _SEQUENCE[0].slice(0, n), "")
+
+
+@dataclass
+class Numbering:
+    """Next free number per record-key prefix, shared by the chunks of one run."""
+
+    next_by_prefix: dict[str, int] = field(default_factory=dict)
+
+    def take(self, prefix: str, n: int) -> int:
+        """Reserve ``n`` numbers for ``prefix``; return how many were taken before (the offset)."""
+        start = self.next_by_prefix.get(prefix, 0)
+        self.next_by_prefix[prefix] = start + n
+        return start
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Which part of a population is being built: households and persons before it, and its id space.
+
+    Chunk ``index`` of ``count`` draws unique ids (tax numbers, supply points) from its own slice of
+    each id space, so chunks never collide; a population in one chunk is exactly the unchunked one.
+    """
+
+    index: int = 0
+    count: int = 1
+    first_household: int = 0
+    first_person: int = 0
+    numbering: Numbering = field(default_factory=Numbering)
+
+    def id_range(self, low: int, high: int) -> tuple[int, int]:
+        """This chunk's slice of ``[low, high)``."""
+        span = high - low
+        return low + span * self.index // self.count, low + span * (self.index + 1) // self.count
 
 
 def sample_bins(rng: np.random.Generator, bins: AgeBins, n: int) -> Int64Array:
@@ -80,6 +132,7 @@ class Population:
     phone: Int64Array
     phone_prefix: str
     phone_width: int
+    chunk: Chunk = field(default_factory=Chunk)
 
     @property
     def household_count(self) -> int:
@@ -100,15 +153,31 @@ class Population:
         """E.164 phone numbers; negative values (no phone) become nulls."""
         return pc.binary_join_element_wise(self.phone_prefix, format_ids(values, self.phone_width), "")
 
+    def person_ids(self, person: Int64Array) -> pa.Array:
+        """Run-wide person ids of this chunk's person indices."""
+        return pa.array(person + self.chunk.first_person, type=pa.int64())
+
+    def record_keys(self, prefix: str, n: int) -> pa.Array:
+        """The next ``n`` keys ``<prefix>000000001``.. of the run (numbering continues across chunks)."""
+        return record_keys(prefix, n, first=self.chunk.numbering.take(prefix, n) + 1)
+
     def sexes(self, person: Int64Array) -> pa.Array:
         """``F``/``M`` per person."""
         return pa.array(["F", "M"], type=pa.string()).take(pa.array(self.is_male[person].astype(np.int8)))
 
 
 def build_population(
-    *, profile: CountryProfile, areas: AreaTable, pools: Pools, households: int, seed: int, reference_on: date
+    *,
+    profile: CountryProfile,
+    areas: AreaTable,
+    pools: Pools,
+    households: int,
+    seed: Seed,
+    reference_on: date,
+    chunk: Chunk | None = None,
 ) -> Population:
     """Households of realistic size and make-up for ``profile``, with addresses, ids and phones."""
+    chunk = chunk or Chunk()
     rng = rng_for(seed, profile.code, "population")
     h = households
     sizes = np.arange(1, len(profile.household_size_p) + 1)
@@ -160,7 +229,7 @@ def build_population(
     family_of_head = np.repeat(family[first], size)
     family[child] = family_of_head[child]
 
-    national_id = _national_ids(profile, rng, birth_on, is_male, age)
+    national_id = _national_ids(profile, rng, birth_on, is_male, age, chunk)
     phone_p = np.where(age >= 15, profile.phone_adult_p, 0.0)
     has_phone = rng.random(n) < phone_p
     first_digit = np.array([int(c) for c in profile.phone_first_digits])[
@@ -172,9 +241,8 @@ def build_population(
     area = rng.choice(areas.leaf_weights.size, size=h, p=areas.leaf_weights).astype(np.int64)
     address, postcode = _addresses(profile, rng, areas, pools, area)
     previous = (np.arange(h) + 1 + rng.integers(0, max(h - 1, 1), size=h)) % h
-    key = pc.binary_join_element_wise(
-        f"{profile.code.upper()}-H", format_ids(np.arange(1, h + 1, dtype=np.int64), 9), ""
-    )
+    numbers = np.arange(chunk.first_household + 1, chunk.first_household + h + 1, dtype=np.int64)
+    key = pc.binary_join_element_wise(f"{profile.code.upper()}-H", format_ids(numbers, 9), "")
     return Population(
         country=profile.code,
         reference_on=reference_on,
@@ -198,6 +266,7 @@ def build_population(
         phone=phone,
         phone_prefix=profile.phone_prefix,
         phone_width=profile.phone_digits + 1,
+        chunk=chunk,
     )
 
 
@@ -207,10 +276,11 @@ def _national_ids(
     birth_on: DateArray,
     is_male: BoolArray,
     age: Int64Array,
+    chunk: Chunk,
 ) -> Int64Array:
     n = age.size
     if profile.code == "pt":
-        ids = pt_nif(rng, n)
+        ids = pt_nif(rng, n, chunk.index, chunk.count)
     elif profile.code == "bd":
         ids = bd_nid(rng, n)
     elif profile.code == "kr":

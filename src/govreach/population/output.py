@@ -1,13 +1,15 @@
 """Writing a generated population: Parquet registries, the truth files and ``manifest.json``.
 
-Nothing here depends on the clock or the machine, so the same seed writes byte-identical files.
+Nothing here depends on the clock or the machine, so the same seed writes byte-identical files. A
+population built in chunks appends each chunk to the same files as new row groups, so memory stays
+that of one chunk whatever the population's size.
 """
 
 from __future__ import annotations
 
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,9 +62,11 @@ class Output:
     reference_on: date
     datasets: list[DatasetEntry] = field(default_factory=list)
     truth: list[DatasetEntry] = field(default_factory=list)
+    person_offset: int = 0
     _truth_parts: list[tuple[str, pa.Array, Int64Array]] = field(default_factory=list)
     _writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
     _pending: list[Future[None]] = field(default_factory=list)
+    _files: dict[str, pq.ParquetWriter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         (self.out_dir / "registries").mkdir(parents=True, exist_ok=True)
@@ -70,7 +74,22 @@ class Output:
 
     def _write(self, table: pa.Table, relative: str) -> None:
         # Writing overlaps with generating the next dataset; pyarrow releases the GIL while it encodes.
-        self._pending.append(self._writer.submit(_write_parquet, table, self.out_dir / relative))
+        # A file is written at most once per chunk and every write finishes before the next chunk, so
+        # appends to one file never run at the same time.
+        writer = self._files.get(relative)
+        if writer is None:
+            writer = _parquet_writer(self.out_dir / relative, table.schema)
+            self._files[relative] = writer
+        elif table.schema != writer.schema:
+            table = table.cast(writer.schema)
+        self._pending.append(self._writer.submit(writer.write_table, table))
+
+    def _add_entry(self, entries: list[DatasetEntry], entry: DatasetEntry) -> None:
+        for i, known in enumerate(entries):
+            if known.name == entry.name:
+                entries[i] = replace(known, rows=known.rows + entry.rows)
+                return
+        entries.append(entry)
 
     def registry(
         self,
@@ -84,18 +103,26 @@ class Output:
         """Write ``registries/<name>.parquet``; ``record_person`` adds its (record_id, person_id) truth."""
         relative = f"registries/{name}.parquet"
         self._write(table, relative)
-        self.datasets.append(_entry(name, relative, table, agency, description, self.reference_on))
+        self._add_entry(self.datasets, _entry(name, relative, table, agency, description, self.reference_on))
         if record_person is not None:
-            self._truth_parts.append((name, record_person[0], record_person[1]))
+            self._truth_parts.append((name, record_person[0], record_person[1] + self.person_offset))
 
     def truth_table(self, name: str, table: pa.Table, *, description: str) -> None:
         """Write ``truth/<name>.parquet`` (clean values the registries were derived from)."""
         relative = f"truth/{name}.parquet"
         self._write(table, relative)
-        self.truth.append(_entry(name, relative, table, "GovReach generator", description, self.reference_on))
+        entry = _entry(name, relative, table, "GovReach generator", description, self.reference_on)
+        self._add_entry(self.truth, entry)
 
-    def finish(self, *, persons: int) -> dict[str, Any]:
-        """Write ``truth/record_person.parquet`` and ``manifest.json``; return the manifest."""
+    def end_chunk(self, *, next_person_offset: int) -> None:
+        """Append this chunk's ``truth/record_person.parquet`` rows and wait until its files are written."""
+        self._write_record_person()
+        for job in self._pending:
+            job.result()
+        self._pending.clear()
+        self.person_offset = next_person_offset
+
+    def _write_record_person(self) -> None:
         names = [part[0] for part in self._truth_parts]
         counts = [len(part[1]) for part in self._truth_parts]
         dataset = pa.DictionaryArray.from_arrays(
@@ -120,6 +147,12 @@ class Output:
             record_person,
             description="Ground truth: which person each registry record is (duplicates share a person).",
         )
+        self._truth_parts.clear()
+
+    def finish(self, *, persons: int) -> dict[str, Any]:
+        """Finish every file and write ``manifest.json``; return the manifest."""
+        if self._truth_parts or not any(e.name == "record_person" for e in self.truth):
+            self._write_record_person()
         manifest: dict[str, Any] = {
             "generator_version": GENERATOR_VERSION,
             "country": self.country,
@@ -135,13 +168,17 @@ class Output:
         self._writer.shutdown(wait=True)
         for job in self._pending:
             job.result()
+        for writer in self._files.values():
+            writer.close()
         text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         (self.out_dir / "manifest.json").write_text(text, encoding="utf-8")
         return manifest
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="snappy", write_statistics=False)
+def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    # The options of pq.write_table(..., compression="snappy", write_statistics=False): a population in
+    # one chunk is byte-identical to one written a table at a time.
+    return pq.ParquetWriter(path, schema, compression="snappy", write_statistics=False)
 
 
 def _entry(

@@ -117,6 +117,8 @@ PROFILES: dict[str, CountryProfile] = {
 
 def unique_ints(rng: np.random.Generator, low: int, high: int, n: int) -> Int64Array:
     """``n`` distinct integers drawn uniformly from ``[low, high)`` in random order."""
+    if n > high - low:
+        raise ValueError(f"cannot draw {n} distinct integers from [{low}, {high})")
     distinct = np.empty(0, dtype=np.int64)
     extra = 1.1
     while distinct.size < n:
@@ -140,9 +142,16 @@ def _mod11_check(base: Int64Array, width: int, first_weight: int) -> Int64Array:
     return np.where(remainder < 2, 0, 11 - remainder).astype(np.int64)
 
 
-def pt_nif(rng: np.random.Generator, n: int) -> Int64Array:
-    """Distinct 9-digit personal NIFs (first digit 1 or 2) with a valid mod-11 check digit."""
-    base = unique_ints(rng, 10_000_000, 30_000_000, n)
+def pt_nif(rng: np.random.Generator, n: int, chunk: int = 0, chunks: int = 1) -> Int64Array:
+    """Distinct 9-digit personal NIFs with a valid mod-11 check digit.
+
+    First digit 1 or 2; a population built in several chunks also uses 3 (personal NIFs since 2019),
+    and each chunk draws from its own slice so tax numbers stay distinct across chunks.
+    """
+    high = 30_000_000 if chunks == 1 else 40_000_000
+    span = high - 10_000_000
+    low, high = 10_000_000 + span * chunk // chunks, 10_000_000 + span * (chunk + 1) // chunks
+    base = unique_ints(rng, low, high, n)
     return base * 10 + _mod11_check(base, 8, 9)
 
 

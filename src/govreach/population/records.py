@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from govreach.population.core import DateArray, Int64Array, Population
+from govreach.population.core import DateArray, Int64Array, Population, record_keys
 from govreach.population.defects import TYPO_VARIANTS, DefectRates
-from govreach.population.profiles import ID_WIDTHS, format_ids
+from govreach.population.profiles import ID_WIDTHS
+
+__all__ = ["STANDARD_COLUMNS", "RecordSet", "dates", "person_records", "record_keys"]
 
 STANDARD_COLUMNS = (
     "record_id",
@@ -46,19 +47,6 @@ class RecordSet:
     def table(self, extra: dict[str, pa.Array] | None = None) -> pa.Table:
         """The standard columns followed by ``extra`` (already aligned with the rows)."""
         return pa.table({**self.columns, **(extra or {})})
-
-
-_SEQUENCE: list[pa.Array] = []
-
-
-def record_keys(prefix: str, n: int, width: int = 9) -> pa.Array:
-    """Keys ``<prefix>000000001`` .. in row order."""
-    if width != 9:
-        return pc.binary_join_element_wise(prefix, format_ids(np.arange(1, n + 1, dtype=np.int64), width), "")
-    # The zero-padded sequence is formatted once per process and sliced for every dataset.
-    if not _SEQUENCE or len(_SEQUENCE[0]) < n:
-        _SEQUENCE[:] = [format_ids(np.arange(1, max(n, 1024) + 1, dtype=np.int64), 9)]
-    return pc.binary_join_element_wise(prefix, _SEQUENCE[0].slice(0, n), "")
 
 
 def swap_day_month(dates: DateArray) -> DateArray:
@@ -128,7 +116,7 @@ def person_records(
     household_index = pa.array(household)
 
     columns: dict[str, pa.Array] = {
-        "record_id": record_keys(prefix, n),
+        "record_id": pop.record_keys(prefix, n),
         "national_id": pop.format_national_ids(ids),
         "given_name": pop.pools.given.take(given),
         "family_name": pop.pools.family.take(family),

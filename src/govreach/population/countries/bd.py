@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govreach.population.core import HEAD, PARENT, SPOUSE, Int64Array, Population, rng_for
+from govreach.population.core import HEAD, PARENT, SPOUSE, Int64Array, Population, Seed, rng_for
 from govreach.population.defects import DefectRates
 from govreach.population.output import Output
 from govreach.population.records import dates, person_records, record_keys
@@ -26,7 +26,7 @@ def _list_column(values: Int64Array, counts: Int64Array) -> pa.Array:
 
 
 def write_registries(
-    population: Population, out: Output, rates: DefectRates, seed: int
+    population: Population, out: Output, rates: DefectRates, seed: Seed
 ) -> dict[str, pa.Array]:
     """Write khatians, owners, deeds, deed parties, heir certificates and land-tax receipts."""
     pop = population

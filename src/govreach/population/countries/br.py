@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreach.population.areas import BR_HUBS, BR_NEIGHBOURHOODS
-from govreach.population.core import CHILD, PARENT, SPOUSE, Population, rng_for
+from govreach.population.core import CHILD, PARENT, SPOUSE, Population, Seed, rng_for
 from govreach.population.defects import DefectRates
 from govreach.population.output import Output
 from govreach.population.profiles import format_ids
@@ -24,7 +24,7 @@ HUB_CAPACITY = 1_400 // 6 + 1
 
 
 def write_registries(
-    population: Population, out: Output, rates: DefectRates, seed: int
+    population: Population, out: Output, rates: DefectRates, seed: Seed
 ) -> dict[str, pa.Array]:
     """Write learning hubs, schools, school enrolment, guardians and the CadÚnico family register."""
     pop = population

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from govreach.population.core import Population, rng_for
+from govreach.population.core import Population, Seed, rng_for
 from govreach.population.defects import DefectRates
 from govreach.population.output import Output
 from govreach.population.records import dates, person_records
@@ -42,7 +42,7 @@ def _age_band(age: np.ndarray) -> np.ndarray:
 
 
 def write_registries(
-    population: Population, out: Output, rates: DefectRates, seed: int
+    population: Population, out: Output, rates: DefectRates, seed: Seed
 ) -> dict[str, pa.Array]:
     """Write ``income_status``, ``chronic_disease`` and ``hospital_discharges``."""
     pop = population

@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govreach.population.core import CHILD, HEAD, PARENT, SPOUSE, BoolArray, Population, rng_for
+from govreach.population.core import CHILD, HEAD, PARENT, SPOUSE, BoolArray, Population, Seed, rng_for
 from govreach.population.defects import DefectRates
 from govreach.population.output import Output
 from govreach.population.profiles import unique_ints
-from govreach.population.records import dates, person_records, record_keys
+from govreach.population.records import dates, person_records
 
 POWER_LADDER_KVA = (1.15, 2.3, 3.45, 4.6, 5.75, 6.9, 10.35, 13.8, 17.25, 20.7)
 _POWER_P_LOW = (0.03, 0.06, 0.42, 0.15, 0.05, 0.23, 0.05, 0.01, 0.0, 0.0)
@@ -52,12 +52,15 @@ INCOME_LIMIT_EUR = 6272.64
 _CPE_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
-def supply_point_codes(rng: np.random.Generator, prefix: str, n: int) -> pa.Array:
+def supply_point_codes(
+    rng: np.random.Generator, prefix: str, n: int, serials: tuple[int, int] = (0, 10**12)
+) -> pa.Array:
     """Distinct 20-character supply-point codes ``PT`` + 4-digit operator + 12 digits + 2 check letters.
 
     Check letters follow the Iberian CUPS rule: the 16-digit number mod 529 as two base-23 letters.
+    Serials come from ``[low, high)`` (a chunk's own slice, so chunks never share a code).
     """
-    serial = unique_ints(rng, 0, 10**12, n)
+    serial = unique_ints(rng, serials[0], serials[1], n)
     operator = int(prefix[2:])
     remainder = (operator * (10**12 % 529) + serial % 529) % 529
     letters = pa.array(list(_CPE_LETTERS), type=pa.string())
@@ -102,7 +105,7 @@ def _address_variants(
 
 
 def write_registries(
-    population: Population, out: Output, rates: DefectRates, seed: int
+    population: Population, out: Output, rates: DefectRates, seed: Seed
 ) -> dict[str, pa.Array]:
     """Write the tax, social security, electricity and gas registries; return truth columns per person."""
     pop = population
@@ -142,7 +145,7 @@ def write_registries(
     filers = np.flatnonzero(in_tax)
     at = person_records(pop, filers, prefix="AT-", rng=rng_for(seed, "pt", "at"), rates=rates)
     p = at.person
-    tax_key = record_keys("AF-", tax_count + 1)
+    tax_key = pop.record_keys("AF-", tax_count + 1)
     out.registry(
         "at_household_income",
         at.table(
@@ -204,9 +207,8 @@ def write_registries(
     start_on = np.minimum(start_on, end_on - np.timedelta64(1, "D"))
     ss = person_records(pop, benefit_person, prefix="SS-", rng=rng_for(seed, "pt", "ss"), rates=rates)
     s = ss.source
-    niss = pc.binary_join_element_wise(
-        "1", pc.utf8_lpad(pc.cast(pa.array(ss.person * 7 + 100_003), pa.string()), 10, "0"), ""
-    )
+    niss_number = pc.cast(pa.array((ss.person + pop.chunk.first_person) * 7 + 100_003), pa.string())
+    niss = pc.binary_join_element_wise("1", pc.utf8_lpad(niss_number, 10, "0"), "")
     out.registry(
         "ss_benefits",
         ss.table(
@@ -262,7 +264,8 @@ def write_registries(
     power_kva = np.array(POWER_LADDER_KVA)[np.minimum(power_step, len(POWER_LADDER_KVA) - 1)]
     is_domestic = erng.random(c) < 0.99
     contract_start_on = ref - erng.integers(30, 15 * 365, c).astype("timedelta64[D]")
-    cpe = supply_point_codes(erng, "PT0002", c)
+    serials = pop.chunk.id_range(0, 10**12)
+    cpe = supply_point_codes(erng, "PT0002", c, serials)
     supplier = _choose(erng, ELECTRICITY_SUPPLIERS, c)
 
     el = person_records(
@@ -318,7 +321,7 @@ def write_registries(
     gas_address, gas_postcode = _address_variants(
         grng, gs.columns["address"], gs.columns["postcode"], gas_mismatch
     )
-    cui = supply_point_codes(grng, "PT1601", g)
+    cui = supply_point_codes(grng, "PT1601", g, serials)
     out.registry(
         "gas_customers",
         pa.table(
@@ -352,7 +355,7 @@ def write_registries(
             {
                 "household_id": pop.household_key.take(pa.array(contract_household)),
                 "cpe": cpe,
-                "holder_person_id": pa.array(contract_holder),
+                "holder_person_id": pop.person_ids(contract_holder),
                 "is_contract_eligible": pa.array(contract_ok),
                 "has_qualifying_benefit": pa.array(by_benefit),
                 "tax_household_income_eur": pa.array(np.round(tax_income[holder_tax], 2)),
@@ -368,7 +371,7 @@ def write_registries(
             {
                 "household_id": pop.household_key.take(pa.array(gas)),
                 "cui": cui,
-                "holder_person_id": pa.array(gas_holder),
+                "holder_person_id": pop.person_ids(gas_holder),
                 "is_gas_eligible": pa.array(gas_ok & (has_other_benefit | has_abono_first)[gas_holder]),
             }
         ),
