@@ -42,7 +42,7 @@ def customers(registries: Path, where: str = "true") -> list[dict[str, Any]]:
     con = duckdb.connect()
     try:
         rel = con.sql(
-            f"SELECT * FROM '{registries}/registries/electricity_customers.parquet' WHERE {where} ORDER BY cpe"  # noqa: S608
+            f"SELECT * FROM '{registries}/registries/electricity_customers.parquet' WHERE {where} ORDER BY cpe"
         )
         cols = rel.columns
         return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]

@@ -24,7 +24,9 @@ def ready(registries: Path) -> Path:
     return registries
 
 
-def test_new_beneficiaries_get_an_sms_in_their_language_with_the_reason_and_30_days_to_refuse(ready: Path) -> None:
+def test_new_beneficiaries_get_an_sms_in_their_language_with_the_reason_and_30_days_to_refuse(
+    ready: Path,
+) -> None:
     cycle = first_cycle(ready)
     pt, en = granted_with_holder(cycle, ready)
     holder_person(pt, ready, phone="+351910000011", language="pt")
@@ -40,7 +42,9 @@ def test_new_beneficiaries_get_an_sms_in_their_language_with_the_reason_and_30_d
     assert "2025-01-31" in sms_pt.body  # 30 days from the notice
     assert "Why:" in sms_en.body and "STOP" in sms_en.body
     assert any(s in sms_en.body for s in ("social benefit", "income"))
-    assert EntitlementPerson.objects.filter(entitlement=pt, is_contract_holder=True, person__isnull=False).exists()
+    assert EntitlementPerson.objects.filter(
+        entitlement=pt, is_contract_holder=True, person__isnull=False
+    ).exists()
 
 
 def test_notify_is_idempotent(ready: Path) -> None:
@@ -55,7 +59,9 @@ def test_notify_is_idempotent(ready: Path) -> None:
     assert again.already_sent == first.granted + first.ended
 
 
-def test_a_holder_who_prefers_letters_gets_a_pdf_letter_with_the_reasons_and_the_right_to_refuse(ready: Path) -> None:
+def test_a_holder_who_prefers_letters_gets_a_pdf_letter_with_the_reasons_and_the_right_to_refuse(
+    ready: Path,
+) -> None:
     cycle = first_cycle(ready)
     (entitlement,) = granted_with_holder(cycle, ready, count=1)
     person = holder_person(entitlement, ready, phone="", language="en")
@@ -63,7 +69,9 @@ def test_a_holder_who_prefers_letters_gets_a_pdf_letter_with_the_reasons_and_the
 
     notify(cycle)
 
-    letter = OutboxMessage.objects.get(channel="letter", message_id="entitlement_granted", body__contains=entitlement.supply_point_code)
+    letter = OutboxMessage.objects.get(
+        channel="letter", message_id="entitlement_granted", body__contains=entitlement.supply_point_code
+    )
     assert person.address in letter.recipient
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(letter_pdf(letter))).pages)
     assert "Why you are entitled" in text

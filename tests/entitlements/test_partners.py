@@ -39,7 +39,9 @@ def _csv(rows: list[dict[str, object]]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=list(REQUIRED_COLUMNS), extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v) for k, v in row.items()})
+        writer.writerow(
+            {k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v) for k, v in row.items()}
+        )
     return out.getvalue().encode()
 
 
@@ -55,7 +57,7 @@ def _partner_client(username: str, partner: object) -> Client:
 
 
 def test_answers_carry_exactly_supply_point_eligible_and_start_date_for_own_customers(ready: Path) -> None:
-    partner, raw = make_partner("edp_comercial")
+    _partner, raw = make_partner("edp_comercial")
     response = Client().get("/api/v1/partners/answers", **_bearer(raw))
 
     assert response.status_code == 200
@@ -120,7 +122,9 @@ def test_partner_page_csv_has_exactly_three_columns_and_only_own_supply_points(r
     assert not {r[0] for r in rows[1:]} & galp_points
     # A user of no partner, and an anonymous visitor, get nothing.
     outsider = _partner_client("galp-user", galp)
-    outsider_rows = list(csv.reader(io.StringIO(outsider.get(f"/partners/answers/{cycle_id}.csv").content.decode())))
+    outsider_rows = list(
+        csv.reader(io.StringIO(outsider.get(f"/partners/answers/{cycle_id}.csv").content.decode()))
+    )
     assert not {r[0] for r in outsider_rows[1:]} & {r[0] for r in rows[1:]}
     nobody = Client()
     nobody.force_login(User.objects.create_user(username="nobody"))
@@ -203,9 +207,13 @@ def test_partner_page_upload_reports_bad_rows(ready: Path) -> None:
     rows = customers(ready, "supplier_id = 'galp'")
     rows[0] = {**rows[0], "voltage": "HIGH"}
 
-    response = client.post("/partners/", {"file": SimpleUploadedFile("l.csv", _csv(rows), content_type="text/csv")})
+    response = client.post(
+        "/partners/", {"file": SimpleUploadedFile("l.csv", _csv(rows), content_type="text/csv")}
+    )
 
     assert response.status_code == 422
     assert "voltage" in response.content.decode() and "<td>2</td>" in response.content.decode()
-    ok = client.post("/partners/", {"file": SimpleUploadedFile("l.csv", _csv(rows[1:]), content_type="text/csv")})
+    ok = client.post(
+        "/partners/", {"file": SimpleUploadedFile("l.csv", _csv(rows[1:]), content_type="text/csv")}
+    )
     assert ok.status_code == 200 and CustomerListUpload.objects.get().channel == "web"

@@ -282,7 +282,8 @@ def entitlement_people_record(
     items = list(entitlements)
     holders = _holders(cycle, [e.unit_key for e in items])
     # A supply point no longer listed: its holder is the one of the customer list that granted it.
-    for granting in {e.granted_in for e in items if e.unit_key not in holders and e.granted_in_id != cycle.pk}:
+    unlisted = {e.granted_in for e in items if e.unit_key not in holders and e.granted_in_id != cycle.pk}
+    for granting in unlisted:
         try:
             holders.update(_holders(granting, [e.unit_key for e in items if e.granted_in_id == granting.pk]))
         except PartnerError:
