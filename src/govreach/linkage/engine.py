@@ -66,6 +66,10 @@ def open_engine(name: Literal["duckdb", "spark"], con: duckdb.DuckDBPyConnection
         .config("spark.sql.shuffle.partitions", os.environ.get("GOVREACH_SPARK_PARTITIONS", "8"))
         .getOrCreate()
     )
+    # A session made elsewhere (a cycle's) may lack the jar: add it to this session's class path.
+    jars = spark.sparkContext.getConf().get("spark.jars", "") or ""
+    if similarity_jar_location() not in jars:
+        spark.sql(f"ADD JAR '{similarity_jar_location()}'")
     if not spark.sparkContext.getCheckpointDir():
         # Splink checkpoints intermediate tables to cut Spark's lineage; it needs a folder for them.
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="govreach-spark-checkpoints-"))
