@@ -307,7 +307,7 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
 
     service_doc = b.load("service.yaml")
     service = b.validate("service.yaml", schema.ServiceFile, service_doc) if service_doc else None
-    languages: tuple[str, ...] = tuple(service.languages) if service else ("en",)
+    languages: tuple[str, ...] = tuple(service.languages) if service else _raw_languages(service_doc)
 
     def require_languages(file: str, at: tuple[str | int, ...], texts: dict[str, str] | None) -> None:
         if texts is None:
@@ -463,6 +463,15 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
         programme,
     )
     return pack, []
+
+
+def _raw_languages(doc: Located | None) -> tuple[str, ...]:
+    """The languages an invalid service.yaml still names, so that one mistake there does not make every
+    translation in the pack look wrong too."""
+    raw = doc.data.get("languages") if doc is not None and isinstance(doc.data, dict) else None
+    if isinstance(raw, list) and raw and all(isinstance(lang, str) for lang in raw):
+        return tuple(raw)
+    return ("en",)
 
 
 def _check_test_names(b: _PackBuilder, rel: str, parsed: schema.TestsFile, ruleset: RuleSet) -> None:
