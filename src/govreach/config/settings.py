@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "govreach.outreach",
     "govreach.programmes",
     "govreach.web",
+    "govreach.ussd",
     "govreach.api",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("govreach.programmes.urls")),
     path("", include("govreach.outreach.urls")),
     path("", include("govreach.entitlements.urls")),
+    path("", include("govreach.ussd.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     *staticfiles_urlpatterns(),  # empty unless DEBUG

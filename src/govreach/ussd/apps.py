@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UssdConfig(AppConfig):
+    name = "govreach.ussd"
+    verbose_name = "USSD and inbound SMS"
