@@ -98,9 +98,16 @@ def step_urls(ctx: DemoContext) -> StepReport:
     )
 
 
-# In order; later issues insert their steps (accounts, populations) before the URLs.
-SETUP_STEPS: list[Step] = [step_packs, step_populations, step_demo_accounts, step_outreach, step_entitlements, step_urls]
-SETUP_STEPS.insert(SETUP_STEPS.index(step_urls), step_programmes)  # govreach.programmes.demo
+# In order: populations before the accounts that work on their areas; the addresses last.
+SETUP_STEPS: list[Step] = [
+    step_packs,
+    step_populations,
+    step_demo_accounts,
+    step_outreach,
+    step_entitlements,
+    step_programmes,
+    step_urls,
+]
 
 
 class Command(BaseCommand):
