@@ -288,7 +288,8 @@ def _answer(state: State, raw: str, ctx: Context) -> State:
 
 
 def _entitlement_label(language: str, option: EntitlementOption) -> str:
-    return text(language, "refuse_item", title=option.title, supply_point=option.supply_point_tail)
+    title = clip(option.title, ITEM_LIMIT - len(option.supply_point_tail) - 5)
+    return text(language, "refuse_item", title=title, supply_point=option.supply_point_tail)
 
 
 def _question_head(state: State, questionnaire: Questionnaire, question: Question) -> str:

@@ -147,9 +147,13 @@ def eligibility_answer(
     if outcome is False:
         reason = next((c.explanation for c in asked if c.outcome is False), "")
         return EligibilityAnswer("no", reason, False)
-    first = next((c for c in asked if c.outcome is False), None) or next(
-        (c for c in asked if c.outcome is None), None
-    )
+    # The reason: a criterion that failed on answers alone, then one that read an answer, then any.
+    answered = {q.name for q in questionnaire.questions}
+    reads_answered = {c.id for c in _criteria_of(ruleset, ruleset.main) if answered & set(names_in(c.when))}
+    ranked = [c for c in asked if c.outcome is False]
+    ranked += [c for c in leaves if c.outcome is False and c.id in reads_answered]
+    ranked += [c for c in leaves if c.outcome is False] + [c for c in leaves if c.outcome is None]
+    first = ranked[0] if ranked else None
     return EligibilityAnswer("unsure", first.explanation if first else "", bool(skipped))
 
 
