@@ -55,7 +55,8 @@ def edit_registry(registries: Path, dataset: str, select_sql: str) -> None:
 
 def query(registries: Path, sql: str) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` where ``{r}`` names the registries folder."""
-    return duckdb.sql(sql.replace("{r}", str(registries / "registries"))).fetchall()
+    with duckdb.connect() as con:
+        return con.execute(sql.replace("{r}", str(registries / "registries"))).fetchall()
 
 
 @pytest.fixture

@@ -50,17 +50,18 @@ def _state(home: Path) -> dict[str, list[tuple[object, ...]]]:
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("migrated")
-    result = _govreach(home, "migrate", "-v0")
+    result = _govreach(home, "migrate", "-v0", "--skip-checks")
     assert result.returncode == 0, result.stderr
     return home / "db.sqlite3"
 
 
-@pytest.mark.parametrize("kill_after", ["decide", "write:plan:2"])
+@pytest.mark.parametrize("kill_after", ["decide", "write:outcome_plan:2"])
 def test_cycle_killed_half_way_resumes_to_the_uninterrupted_state(
     kill_after: str, migrated: Path, pt_population: Path, tmp_path: Path
 ) -> None:
     run = [
         "cycle",
+        "--skip-checks",
         "run",
         "pt-social-energy-tariff",
         "--on",

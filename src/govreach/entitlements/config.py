@@ -52,6 +52,9 @@ class EntitlementPolicy(_Strict):
 
 class Write(_Strict):
     batch_rows: int = 50_000
+    # Every unit's outcome is always kept in the cycle's store (``<cycles>/<id>/outcomes.parquet``);
+    # ``changes`` puts only new grants and ends in the database (CycleOutcome), ``all`` every unit too.
+    outcomes: Literal["all", "changes"] = "all"
 
 
 class CycleConfig(_Strict):

@@ -6,6 +6,7 @@ as Arrow. Dialect differences are the few helpers of :class:`SqlDialect`; the st
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ class Engine(Protocol):
     def load_parquet(self, name: str, path: Path, columns: list[str]) -> int: ...
     def load_arrow(self, name: str, table: pa.Table) -> int: ...
     def fetch_arrow(self, sql: str) -> pa.Table: ...
+    def fetch_batches(self, sql: str, rows: int) -> Iterator[list[tuple[Any, ...]]]: ...
     def export_parquet(self, name: str, path: Path) -> None: ...
+    def export_select(self, select_sql: str, path: Path) -> None: ...
     def close(self) -> None: ...
 
 
@@ -64,18 +67,22 @@ def _quoted_path(path: Path) -> str:
 
 
 class DuckDBEngine:
-    """A cycle's working database in one DuckDB file: each step's tables survive a kill -9."""
+    """A cycle's working database in one DuckDB file: each step's tables survive a kill -9.
+
+    Sized for a small machine: one thread per core, at most ``memory_limit`` of memory (large joins and
+    sorts spill to ``<workdir>.tmp`` beside the file), and no promise of row order (every step that
+    needs an order says ORDER BY).
+    """
 
     def __init__(self, path: Path, *, memory_limit: str = "6GB", threads: int | None = None) -> None:
         self.dialect = SqlDialect("duckdb")
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
+        self.run(f"SET threads = {int(threads or os.cpu_count() or 2)}")
         self.run(f"SET memory_limit = '{memory_limit}'")
         self.run("SET preserve_insertion_order = false")
         self.run(f"SET temp_directory = {_quoted_path(path.with_suffix('.tmp'))}")
-        if threads:
-            self.run(f"SET threads = {int(threads)}")
 
     def run(self, sql: str) -> None:
         """Execute a statement and finish its result (DuckDB keeps a pending result otherwise)."""
@@ -97,8 +104,12 @@ class DuckDBEngine:
         return self._count(name)
 
     def load_parquet(self, name: str, path: Path, columns: list[str]) -> int:
+        """A view over the file, not a copy: the steps read the registries' Parquet directly."""
         cols = ", ".join(f'"{c}"' for c in columns)
-        return self.create_table(name, f"SELECT {cols} FROM read_parquet({_quoted_path(path)})")  # noqa: S608
+        source = _quoted_path(path.resolve())
+        self.run(f'CREATE OR REPLACE VIEW "{name}" AS SELECT {cols} FROM read_parquet({source})')  # noqa: S608
+        self.run("CHECKPOINT")
+        return self._count(name)
 
     def load_arrow(self, name: str, table: pa.Table) -> int:
         self.con.register("_govreach_arrow", table)
@@ -110,9 +121,25 @@ class DuckDBEngine:
     def fetch_arrow(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
+    def fetch_batches(self, sql: str, rows: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows of ``sql`` as tuples, ``rows`` at a time (never the whole result in memory)."""
+        cursor = self.con.cursor()
+        try:
+            result = cursor.execute(sql)
+            while batch := result.fetchmany(rows):
+                yield batch
+        finally:
+            cursor.close()
+
     def export_parquet(self, name: str, path: Path) -> None:
+        self.export_select(f'SELECT * FROM "{name}"', path)  # noqa: S608
+
+    def export_select(self, select_sql: str, path: Path) -> None:
+        """Write the rows of ``select_sql`` to one Parquet file (replaced as a whole)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.run(f'COPY "{name}" TO {_quoted_path(path)} (FORMAT parquet)')
+        tmp = path.with_suffix(".partial.parquet")
+        self.run(f"COPY ({select_sql}) TO {_quoted_path(tmp)} (FORMAT parquet, COMPRESSION zstd)")
+        tmp.replace(path)
 
     def close(self) -> None:
         self.con.close()
@@ -182,10 +209,19 @@ class SparkEngine:
         result: pa.Table = self.spark.sql(sql).toArrow()
         return result
 
+    def fetch_batches(self, sql: str, rows: int) -> Iterator[list[tuple[Any, ...]]]:
+        table = self.fetch_arrow(sql)
+        for part in arrow_batches(table, rows):
+            yield list(zip(*(column.to_pylist() for column in part.columns), strict=True))
+
     def export_parquet(self, name: str, path: Path) -> None:
         table = pq.read_table(str(self.workdir / name))
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path)
+
+    def export_select(self, select_sql: str, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(self.fetch_arrow(select_sql), path)
 
     def close(self) -> None:
         """The session belongs to the caller (one per process or per test module); nothing to close."""

@@ -1,11 +1,19 @@
-"""Reads of the entitlements app: the entitlements in force as Arrow, and a cycle's report."""
+"""Reads of the entitlements app: the entitlements in force as Arrow, a cycle's report and outcomes.
+
+Every unit's outcome of a cycle lives in the cycle's own store, ``<cycles>/<cycle id>/outcomes.parquet``
+(sorted by unit, written by the report step); the database holds entitlements, mismatches, the report
+and, per the pack's ``write.outcomes``, every unit's CycleOutcome (``all``) or only new grants and ends.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 from django.db import connection
 
 from govreach.entitlements.models import Entitlement
@@ -89,11 +97,38 @@ def cycle_report_from_engine(engine: Engine, cycle: Cycle) -> dict[str, Any]:
         "outcomes": dict(sorted(outcomes.items())),
         "ended_by_reason": dict(sorted(ended.items())),
         "failing_criteria": dict(sorted(failing.items())),
-        "by_area": dict(sorted(areas.items())),
+        "by_area": {area: dict(sorted(counts.items())) for area, counts in sorted(areas.items())},
         "mismatches": dict(sorted(kinds.items())),
         "links": dict(sorted(methods.items())),
         "tax_authority_rechecked": int(rechecked),
     }
+
+
+def cycle_outcomes_path(cycle: Cycle) -> Path:
+    """Where every unit's outcome of ``cycle`` lives: Parquet sorted by unit, under the cycles folder."""
+    from govreach.entitlements.services import OUTCOMES_FILE, cycles_dir
+
+    return cycles_dir() / str(cycle.pk) / OUTCOMES_FILE
+
+
+def cycle_outcome(cycle: Cycle, unit_key: str) -> dict[str, Any] | None:
+    """One unit's outcome in ``cycle`` (outcome, household, failing criteria, ...), from the cycle's store."""
+    path = cycle_outcomes_path(cycle)
+    if not path.exists():
+        return None
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "SELECT * FROM read_parquet($path) WHERE unit_key = $unit", {"path": str(path), "unit": unit_key}
+        ).fetchall()
+    if not rows:
+        return None
+    columns = pq.read_schema(path).names
+    return dict(zip(columns, rows[0], strict=True))
+
+
+def cycle_outcomes_arrow(cycle: Cycle, columns: list[str] | None = None) -> pa.Table:
+    """Every unit's outcome in ``cycle`` as Arrow (the audit view of a whole cycle)."""
+    return pq.read_table(cycle_outcomes_path(cycle), columns=columns)
 
 
 def cycle_latest_completed(pack_id: str) -> Cycle | None:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
-import json
 import os
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -139,7 +137,13 @@ PREVIOUS_SCHEMAS = {
         ]
     ),
 }
+# Written by the report step under ``cycles_dir()/<cycle id>/``: what the next cycle reuses, and every
+# unit's outcome (sorted by unit), which stays out of the database (see selectors.cycle_outcome).
+OUTCOMES_FILE = "outcomes.parquet"
 _EXPORTS = {
+    "outcomes": "SELECT unit_id AS unit_key, household_key, supplier_id, area_code, link_method, outcome, "
+    "is_granted, failing_criteria, decision_key, end_reason, backdated_from, entitlement_id, in_force_status "
+    "FROM plan ORDER BY unit_id",
     "prev_links": "SELECT cpe, record_id, fingerprint, CAST(tax_year AS SMALLINT) AS tax_year, "
     "tax_household_id, "
     "link_method, household_income_eur FROM links",
@@ -252,176 +256,133 @@ def _sql_step(
     return run_step
 
 
-def _criteria_json(leaves: list[str], key: str | None) -> dict[str, bool | None]:
-    letters = {"t": True, "f": False}
-    return {c: letters.get(ch) for c, ch in zip(leaves, key or "", strict=False)}
+_INSERTS: dict[str, tuple[type[Any], list[str]]] = {
+    "grant_plan": (
+        Entitlement,
+        [
+            "pack_id",
+            "unit_key",
+            "household_key",
+            "supply_point_code",
+            "supplier_id",
+            "area_code",
+            "status",
+            "valid_from",
+            "is_back_dated",
+            "granted_in_id",
+            "end_reason",
+            "last_decision",
+            "decision_key",
+            "refusal_channel",
+        ],
+    ),
+    "outcome_plan": (
+        CycleOutcome,
+        ["cycle_id", "unit_key", "household_key", "outcome", "failing_criteria", "area_code"],
+    ),
+    "mismatch_plan": (
+        LinkMismatch,
+        ["cycle_id", "customer_record_id", "supply_point_code", "supplier_id", "kind", "details"],
+    ),
+}
+# Updates of entitlements in force: the plan table's columns (``id`` last), then the SET clause with
+# ``%s`` parameters in that order, and the same clause over the staged row ``s`` (PostgreSQL).
+_UPDATES: dict[str, tuple[list[str], str, str]] = {
+    "end_plan": (
+        ["valid_to", "ended_in_id", "end_reason", "last_decision", "decision_key", "id"],
+        "status = 'ended', valid_to = %s, ended_in_id = %s, end_reason = %s, "
+        "last_decision = coalesce(%s, last_decision), decision_key = %s",
+        "status = 'ended', valid_to = s.valid_to, ended_in_id = s.ended_in_id, end_reason = s.end_reason, "
+        "last_decision = coalesce(s.last_decision, e.last_decision), decision_key = s.decision_key",
+    ),
+    "refresh_plan": (
+        ["last_decision", "decision_key", "id"],
+        "last_decision = %s, decision_key = %s",
+        "last_decision = s.last_decision, decision_key = s.decision_key",
+    ),
+}
 
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _insert_sql(model: type[Any], columns: list[str]) -> str:
+def _write_columns(table: str) -> list[str]:
+    return _INSERTS[table][1] if table in _INSERTS else _UPDATES[table][0]
+
+
+def _write_rows(table: str, rows: list[tuple[Any, ...]]) -> None:
+    """Send one batch of a write table: INSERT ... ON CONFLICT DO NOTHING, or UPDATE of active rows.
+
+    On PostgreSQL the batch goes through COPY into a temporary table first; elsewhere executemany.
+    """
+    if connection.vendor == "postgresql":
+        _copy_rows(table, rows)
+        return
+    with connection.cursor() as cursor:
+        if table in _INSERTS:
+            model, columns = _INSERTS[table]
+            cols = ", ".join(_quote(c) for c in columns)
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {_quote(model._meta.db_table)} ({cols}) VALUES ({marks}) "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                rows,
+            )
+        else:
+            _, assignments, _ = _UPDATES[table]
+            cursor.executemany(
+                f"UPDATE {_quote(Entitlement._meta.db_table)} SET {assignments} "  # noqa: S608
+                "WHERE id = %s AND status = 'active'",
+                rows,
+            )
+
+
+def _copy_rows(table: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT or UPDATE from it."""
+    model = _INSERTS[table][0] if table in _INSERTS else Entitlement
+    target = _quote(model._meta.db_table)
+    columns = _write_columns(table)
     cols = ", ".join(_quote(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    return f"INSERT INTO {_quote(model._meta.db_table)} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-
-
-_OUTCOME_COLUMNS = ["cycle_id", "unit_key", "household_key", "outcome", "failing_criteria", "area_code"]
-_GRANT_COLUMNS = [
-    "pack_id",
-    "unit_key",
-    "household_key",
-    "supply_point_code",
-    "supplier_id",
-    "area_code",
-    "status",
-    "valid_from",
-    "is_back_dated",
-    "granted_in_id",
-    "end_reason",
-    "last_decision",
-    "decision_key",
-    "refusal_channel",
-]
-_MISMATCH_COLUMNS = ["cycle_id", "customer_record_id", "supply_point_code", "supplier_id", "kind", "details"]
-
-
-def _stream(run: _Run, sql: str, batch_rows: int, done: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """Rows of ``sql`` (which has ``seq``) grouped in batches of ``batch_rows``, from batch ``done`` on."""
-    query = f"SELECT *, CAST(floor((seq - 1) / {batch_rows}) AS BIGINT) AS batch_no FROM ({sql}) s "  # noqa: S608
-    query += f"WHERE seq > {done * batch_rows} ORDER BY seq"
-    if isinstance(run.engine, DuckDBEngine):
-        reader = run.engine.con.sql(query).to_arrow_reader(batch_rows)
-        records: Iterator[dict[str, Any]] = (row for batch in reader for row in batch.to_pylist())
-    else:
-        records = iter(run.engine.fetch_arrow(query).to_pylist())
-    for batch_no, group in itertools.groupby(records, key=lambda r: int(r["batch_no"])):
-        yield batch_no, list(group)
-
-
-def _write_plan_batch(run: _Run, rows: list[dict[str, Any]], leaves: list[str]) -> None:
-    cycle, on = run.cycle, run.cycle.decided_on
-    ops = connection.ops
-    valid_to = ops.adapt_datefield_value(on - dt.timedelta(days=1))
-    outcomes, grants, ends, refreshes = [], [], [], []
-    for r in rows:
-        outcomes.append(
-            (
-                cycle.pk,
-                r["unit_id"],
-                r["household_key"] or "",
-                r["outcome"],
-                r["failing_criteria"][:300],
-                r["area_code"] or "",
-            )
-        )
-        last = {
-            "cycle": cycle.pk,
-            "decided_on": on.isoformat(),
-            "decision": r["is_granted"],
-            "criteria": _criteria_json(leaves, r["decision_key"]),
-        }
-        if r["outcome"] == "new_grant":
-            since = r["backdated_from"] or on
-            grants.append(
-                (
-                    cycle.pack_id,
-                    r["unit_id"],
-                    r["household_key"] or "",
-                    r["unit_id"],
-                    r["supplier_id"] or "",
-                    r["area_code"] or "",
-                    Entitlement.Status.ACTIVE,
-                    ops.adapt_datefield_value(since),
-                    since < on,
-                    cycle.pk,
-                    "",
-                    json.dumps(last),
-                    r["decision_key"] or "",
-                    "",
-                )
-            )
-        elif r["outcome"] == "ended":
-            key = r["decision_key"]
-            ends.append(
-                (
-                    valid_to,
-                    cycle.pk,
-                    (r["end_reason"] or "")[:100],
-                    json.dumps(last) if key else None,
-                    key or "",
-                    r["entitlement_id"],
-                )
-            )
-        elif (
-            r["in_force_status"] == "active" and r["decision_key"] and r["decision_key"] != r["in_force_key"]
-        ):
-            refreshes.append((json.dumps(last), r["decision_key"], r["entitlement_id"]))
-    table = _quote(Entitlement._meta.db_table)
+    stage = _quote(f"govreach_stage_{table}")
     with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(CycleOutcome, _OUTCOME_COLUMNS), outcomes)
-        if grants:
-            cursor.executemany(_insert_sql(Entitlement, _GRANT_COLUMNS), grants)
-        if ends:
-            cursor.executemany(
-                f"UPDATE {table} SET status = 'ended', valid_to = %s, ended_in_id = %s, end_reason = %s, "  # noqa: S608
-                "last_decision = coalesce(%s, last_decision), decision_key = %s "
-                "WHERE id = %s AND status = 'active'",
-                ends,
-            )
-        if refreshes:
-            cursor.executemany(
-                f"UPDATE {table} SET last_decision = %s, decision_key = %s "  # noqa: S608
-                "WHERE id = %s AND status = 'active'",
-                refreshes,
-            )
-
-
-def _write_mismatch_batch(run: _Run, rows: list[dict[str, Any]]) -> None:
-    values = [
-        (
-            run.cycle.pk,
-            r["record_id"],
-            r["cpe"],
-            r["supplier_id"] or "",
-            r["kind"],
-            json.dumps(
-                {
-                    "linked_by": r["link_method"],
-                    "tax_household": r["tax_household_id"],
-                    "carried_from_previous_cycle": bool(r["is_carried"]),
-                }
-            ),
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {target} WITH NO DATA"  # noqa: S608
         )
-        for r in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(LinkMismatch, _MISMATCH_COLUMNS), values)
+        cursor.execute(f"TRUNCATE {stage}")
+        with cursor.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if table in _INSERTS:
+            cursor.execute(
+                f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {target} AS e SET {_UPDATES[table][2]} FROM {stage} AS s "  # noqa: S608
+                "WHERE e.id = s.id AND e.status = 'active'"
+            )
 
 
 def _step_write(run: _Run) -> dict[str, int]:
-    """Outcomes, grants, ends and mismatches in batches; each batch and its checkpoint in one transaction."""
-    leaves = steps.decision_leaves(run.pack.ruleset, run.config.decision)
-    state = run.cycle.steps.setdefault("write", {"plan_batches": 0, "mismatch_batches": 0, "seconds": 0.0})
+    """Grants, outcomes of changed units, ends, refreshes and mismatches, in batches.
+
+    Each batch and its checkpoint commit in one transaction, so a resumed write starts at the first
+    batch not committed; inserts ignore rows already there and updates touch only active entitlements,
+    so even a replayed batch changes nothing.
+    """
+    state = run.cycle.steps.setdefault("write", {"seconds": 0.0})
     # A resumed write keeps the batch size it started with, so batch numbers mean the same rows.
     batch_rows = int(state.setdefault("batch_rows", run.config.write.batch_rows))
-
-    def write_plan(rows: list[dict[str, Any]]) -> None:
-        _write_plan_batch(run, rows, leaves)
-
-    def write_mismatches(rows: list[dict[str, Any]]) -> None:
-        _write_mismatch_batch(run, rows)
-
-    writers: tuple[tuple[str, str, Callable[[list[dict[str, Any]]], None]], ...] = (
-        ("plan_batches", "plan", write_plan),
-        ("mismatch_batches", "mismatch_plan", write_mismatches),
-    )
-    for key, table, write in writers:
-        for batch_no, rows in _stream(run, f"SELECT * FROM {table}", batch_rows, int(state[key])):  # noqa: S608
+    for table in steps.WRITE_TABLES:
+        key = f"{table}_batches"
+        done = int(state.get(key, 0))
+        cols = ", ".join(_write_columns(table))
+        query = f"SELECT {cols} FROM {table} WHERE seq > {done * batch_rows} ORDER BY seq"  # noqa: S608
+        for batch_no, rows in enumerate(run.engine.fetch_batches(query, batch_rows), start=done):
             started = time.perf_counter()
             with transaction.atomic():
-                write(rows)
+                _write_rows(table, rows)
                 state[key] = batch_no + 1
                 state["seconds"] = round(float(state["seconds"]) + time.perf_counter() - started, 3)
                 run.cycle.save(update_fields=["steps"])
@@ -435,10 +396,8 @@ def _step_report(run: _Run) -> dict[str, int]:
 
     report = cycle_report_from_engine(run.engine, run.cycle)
     out = cycles_dir() / str(run.cycle.pk)
-    for table, sql in _EXPORTS.items():
-        tmp = f"export_{table}"
-        run.engine.create_table(tmp, sql)
-        run.engine.export_parquet(tmp, out / f"{table}.parquet")
+    for name, sql in _EXPORTS.items():
+        run.engine.export_select(sql, out / f"{name}.parquet")
     run.cycle.report = report
     run.cycle.counts = dict(report["outcomes"])
     return {}
@@ -453,7 +412,7 @@ _STEPS: dict[str, Callable[[_Run], dict[str, int]]] = {
     "write": _step_write,
     "report": _step_report,
 }
-_STEP_SIZES = {"read": 6, "link": 13, "facts": 6, "decide": 1, "compare": 4, "report": 1}
+_STEP_SIZES = {"read": 6, "link": 15, "facts": 6, "decide": 1, "compare": 7, "report": 1}
 
 
 def _open_engine(cycle: Cycle, spark: Any | None) -> Engine:
@@ -517,18 +476,23 @@ def cycle_run(
     progress: CycleProgress | None = None,
     keep_workdir: bool = True,
     batch_rows: int | None = None,
+    outcomes: str | None = None,
 ) -> Cycle:
     """Run (or resume) the cycle of ``pack`` on ``decided_on`` and return it completed.
 
     A completed cycle for that date is returned unchanged: running the same cycle twice changes nothing.
+    ``batch_rows`` and ``outcomes`` override the pack's ``write`` settings (rows per transaction; whether
+    every unit's outcome or only new grants and ends go to the database).
     """
     if engine not in Cycle.Engine.values:
         raise CycleError(f"--engine: unknown engine '{engine}'; use duckdb or spark")
     loaded = load_pack(pack_path(pack))
     config = load_cycle_config(loaded.path)
-    if batch_rows is not None:
+    overrides = {"batch_rows": batch_rows, "outcomes": outcomes}
+    if any(value is not None for value in overrides.values()):
+        write = {key: value for key, value in overrides.items() if value is not None}
         config = config.model_copy(
-            update={"write": config.write.model_copy(update={"batch_rows": batch_rows})}
+            update={"write": config.write.model_validate({**config.write.model_dump(), **write})}
         )
     if config.decision not in loaded.ruleset.decisions:
         raise CycleError(f"data/cycle.yaml: decision '{config.decision}' is not in the pack's rules")
@@ -545,6 +509,8 @@ def cycle_run(
         decided_on=decided_on,
         previous_on=cycle.previous.decided_on if cycle.previous else None,
         dialect=work.dialect,
+        cycle_id=cycle.pk,
+        pack_id=cycle.pack_id,
     )
     run = _Run(cycle, loaded, config, work, context, registries, progress or _NoProgress())
     try:
@@ -587,7 +553,7 @@ def _run_steps(run: _Run) -> None:
         total = _STEP_SIZES.get(name)
         if name == "write":
             compared = cycle.steps["compare"]["rows"]
-            total = int(compared["plan"]) + int(compared["mismatch_plan"])
+            total = sum(int(compared.get(table, 0)) for table in steps.WRITE_TABLES)
         run.progress.step(name, total)
         started = time.perf_counter()
         if name == "write":

@@ -12,6 +12,7 @@ reaches the SQL text: only table names, pack constants and the cycle date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from govreach.entitlements.config import CycleConfig
@@ -35,6 +36,8 @@ class StepContext:
     decided_on: dt.date
     previous_on: dt.date | None
     dialect: SqlDialect
+    cycle_id: int = 0
+    pack_id: str = ""
 
 
 def _lit(value: str) -> str:
@@ -49,26 +52,72 @@ def _fold(d: SqlDialect, value: str) -> str:
     return f"translate(lower({value}), '{_ACCENTED}', '{_PLAIN}')"
 
 
-def address_key(d: SqlDialect, value: str, config: CycleConfig) -> str:
-    """Street and door number, lower case, no accents or punctuation, common abbreviations expanded."""
-    parts = max(config.linkage.address_parts, 1)
-    pattern = "^([^,]*" + "(,[^,]*)?" * (parts - 1) + ")"
-    x = f"regexp_extract({_fold(d, value)}, '{pattern}', 1)"
-    x = d.replace_all(x, "[^a-z0-9 ]", " ")
-    x = f"trim({d.replace_all(x, '[ ]+', ' ')})"
+def _abbreviations(config: CycleConfig) -> list[tuple[str, str]]:
+    """``(token, long form)`` of the configured abbreviations, in the order they are tried."""
+    out: list[tuple[str, str]] = []
     for short, long in sorted(config.linkage.abbreviations.items()):
         token = short.strip(".").lower()
         if token and token.isalnum():
+            out.append((token, long))
+    return out
+
+
+def address_keys(d: SqlDialect, addresses_sql: str, config: CycleConfig) -> str:
+    """``(address, address_key)`` for each distinct address of ``addresses_sql`` (a column ``address``).
+
+    The key is street and door number, lower case, without accents or punctuation, a leading abbreviation
+    expanded. Keys are made once per distinct address, in three string passes: fold, keep the first
+    ``address_parts`` comma parts, turn every run of other characters into one space (the same as
+    turning each into a space and then squeezing spaces); then one lookup of the first word.
+    """
+    parts = max(config.linkage.address_parts, 1)
+    pattern = "^([^,]*" + "(,[^,]*)?" * (parts - 1) + ")"
+    first_parts = f"regexp_extract({_fold(d, 'address')}, {_lit(pattern)}, 1)"
+    base = f"trim({d.replace_all(first_parts, '[^a-z0-9]+', ' ')})"
+    return f"""
+        SELECT address, {_expand_abbreviations("k", config)} AS address_key
+        FROM (SELECT address, {base} AS k FROM ({addresses_sql}) a WHERE address IS NOT NULL) b"""
+
+
+def _expand_abbreviations(column: str, config: CycleConfig) -> str:
+    """A leading ``<token> `` of ``column`` replaced by its long form, the first rule that matches winning."""
+    rules = _abbreviations(config)
+    tokens = [token for token, _ in rules]
+    if any(long.split(" ")[0].lower() in tokens[i + 1 :] for i, (_, long) in enumerate(rules)):
+        # A long form starting with a later token would be expanded again by the chain: keep the chain.
+        x = column
+        for token, long in rules:
             x = f"regexp_replace({x}, '^{token} ', {_lit(long + ' ')})"
-    return x
+        return x
+    if not rules:
+        return column
+    whens = " ".join(
+        f"WHEN {column} LIKE '{token} %' THEN concat({_lit(long)}, substr({column}, {len(token) + 1}))"
+        for token, long in rules
+    )
+    return f"CASE {whens} ELSE {column} END"
 
 
 def postcode_key(value: str, config: CycleConfig) -> str:
     return f"substr({value}, 1, {int(config.linkage.postcode_digits)})"
 
 
-def name_key(d: SqlDialect, given: str, family: str) -> str:
-    return d.replace_all(_fold(d, f"concat_ws(' ', {given}, {family})"), "[^a-z]", "")
+def name_joins(table: str, given: str, family: str) -> str:
+    """Joins of ``table``'s given and family names to their keys in ``name_parts``."""
+    return (
+        f"LEFT JOIN name_parts {given} ON {given}.part = {table}.given_name "
+        f"LEFT JOIN name_parts {family} ON {family}.part = {table}.family_name"
+    )
+
+
+def joined_name_key(given: str, family: str) -> str:
+    """``name_key`` of a person from the keys of the joined name parts (a missing part adds nothing)."""
+    return f"concat(coalesce({given}.part_key, ''), coalesce({family}.part_key, ''))"
+
+
+def name_part_key(d: SqlDialect, value: str) -> str:
+    """The name key of one name part: the name key of a person is that of the given then family name."""
+    return d.replace_all(_fold(d, value), "[^a-z]", "")
 
 
 def _text(d: SqlDialect, value: str) -> str:
@@ -80,11 +129,23 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
     """Customers to tax households: tax number first, then address and name, then address alone."""
     d, cfg = ctx.dialect, ctx.config
     tax_year = "(SELECT max(tax_year) FROM src_tax)"
+    # Names and addresses are normalised once per distinct value, then looked up by each record.
+    parts = " UNION ".join(
+        f"SELECT {column} AS part FROM {table}"
+        for table in ("src_tax", "src_customers", "src_ss")
+        for column in ("given_name", "family_name")
+    )
+    name_parts = (
+        f"SELECT part, {name_part_key(d, 'part')} AS part_key FROM ({parts}) p WHERE part IS NOT NULL"
+    )
+    addresses = address_keys(d, "SELECT address FROM src_tax UNION SELECT address FROM src_customers", cfg)
     tax_norm = f"""
-        SELECT record_id, national_id, tax_household_id, income_eur, household_income_eur, tax_year, birth_date,
-               {address_key(d, "address", cfg)} AS address_key, {postcode_key("postcode", cfg)} AS postcode_key,
-               {name_key(d, "given_name", "family_name")} AS name_key
-        FROM src_tax"""
+        SELECT t.record_id, t.national_id, t.tax_household_id, t.income_eur, t.household_income_eur, t.tax_year,
+               t.birth_date, a.address_key, {postcode_key("t.postcode", cfg)} AS postcode_key,
+               {joined_name_key("g", "f")} AS name_key
+        FROM src_tax t
+        LEFT JOIN address_keys a ON a.address = t.address
+        {name_joins("t", "g", "f")}"""
     nif_index = """
         SELECT national_id, tax_household_id, name_key FROM (
             SELECT national_id, tax_household_id, name_key,
@@ -96,11 +157,13 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
     customers_norm = f"""
         SELECT c.record_id, c.national_id, c.supplier_id, c.cpe, c.area_code, c.power_kva, c.voltage,
                c.is_domestic_use, c.is_own_name, c.is_permanent_home, {fingerprint} AS fingerprint,
-               {address_key(d, "c.address", cfg)} AS address_key, {postcode_key("c.postcode", cfg)} AS postcode_key,
-               {name_key(d, "c.given_name", "c.family_name")} AS name_key,
+               a.address_key, {postcode_key("c.postcode", cfg)} AS postcode_key,
+               {joined_name_key("g", "f")} AS name_key,
                n.national_id IS NOT NULL AS is_nif_known, n.tax_household_id AS nif_household,
                n.name_key AS nif_name_key
-        FROM src_customers c LEFT JOIN nif_index n ON n.national_id = c.national_id"""
+        FROM src_customers c LEFT JOIN nif_index n ON n.national_id = c.national_id
+        LEFT JOIN address_keys a ON a.address = c.address
+        {name_joins("c", "g", "f")}"""
     customers_ranked = """
         SELECT *, row_number() OVER (
             PARTITION BY cpe
@@ -123,6 +186,8 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         "address": "t.address_key = c.address_key AND t.postcode_key = c.postcode_key",
     }
     tables: list[tuple[str, str]] = [
+        ("name_parts", name_parts),
+        ("address_keys", addresses),
         ("tax_norm", tax_norm),
         ("nif_index", nif_index),
         ("customers_norm", customers_norm),
@@ -242,8 +307,9 @@ def facts_tables(ctx: StepContext) -> list[tuple[str, str]]:
     qualifying_sql = ", ".join(_lit(v) for v in qualifying) or "''"
     ss_current = f"""
         SELECT s.national_id, s.benefit_code, s.abono_bracket, s.start_on, s.birth_date,
-               {name_key(d, "s.given_name", "s.family_name")} AS name_key, n.national_id IS NOT NULL AS is_nif_known
+               {joined_name_key("g", "f")} AS name_key, n.national_id IS NOT NULL AS is_nif_known
         FROM src_ss s LEFT JOIN nif_index n ON n.national_id = s.national_id
+        {name_joins("s", "g", "f")}
         WHERE s.start_on <= {on} AND (s.end_on IS NULL OR s.end_on >= {on})"""
     # A benefit whose tax number the tax authority does not know still counts when name and birth date
     # agree, or when it carries the tax number the supplier holds for the member linked by address and
@@ -377,7 +443,7 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
             WHEN u.is_granted THEN CASE WHEN f.status = 'active' THEN 'continuing' ELSE 'new_grant' END
             WHEN NOT u.is_granted THEN CASE WHEN f.status = 'active' THEN 'ended' ELSE 'not_eligible' END
             ELSE {undetermined} END"""
-    plan_rows = f"""
+    plan = f"""
         SELECT coalesce(u.unit_id, f.unit_key) AS unit_id, u.household_key, coalesce(u.supplier_id, f.supplier_id)
                AS supplier_id, coalesce(u.area_code, f.area_code) AS area_code, u.link_method, u.is_granted,
                coalesce(u.failing_criteria, '') AS failing_criteria, u.decision_key, f.entitlement_id,
@@ -386,11 +452,88 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
                     ELSE coalesce(u.failed_criterion, u.failing_criteria) END AS end_reason,
                {backdate} AS backdated_from
         FROM decided u FULL OUTER JOIN in_force f ON f.unit_key = u.unit_id"""
-    plan = "SELECT *, row_number() OVER (ORDER BY unit_id) AS seq FROM plan_rows"
-    mismatch_plan = "SELECT *, row_number() OVER (ORDER BY cpe, record_id, kind) AS seq FROM mismatches"
+    return [("decided", decided), ("plan", plan), *write_tables(ctx)]
+
+
+# What the write step sends to the database, one table per statement: only what changed. Each row is
+# the statement's parameters in order (dates as ISO text, JSON as text), numbered by ``seq`` so that a
+# resumed write knows which batches are done. Every unit's outcome stays in ``plan`` (exported to
+# Parquet by the report step), not in the database.
+WRITE_TABLES = ("grant_plan", "outcome_plan", "end_plan", "refresh_plan", "mismatch_plan")
+
+
+def _json_bool(value: str) -> str:
+    return f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' ELSE 'null' END"
+
+
+def _json_text(value: str) -> str:
+    # chr(92) and chr(34) (backslash and quote) read the same in DuckDB and Spark SQL literals.
+    escaped = (
+        f"replace(replace({value}, chr(92), concat(chr(92), chr(92))), chr(34), concat(chr(92), chr(34)))"
+    )
+    return f"CASE WHEN {value} IS NULL THEN 'null' ELSE concat(chr(34), {escaped}, chr(34)) END"
+
+
+def last_decision_json(ctx: StepContext) -> str:
+    """SQL for ``json.dumps`` of an entitlement's last decision: cycle, date, decision and its criteria."""
+    leaves = decision_leaves(ctx.ruleset, ctx.config.decision)
+    letters = [
+        f"{_lit(json.dumps(c) + ': ')}, CASE substr(decision_key, {i + 1}, 1) WHEN 't' THEN 'true' "
+        "WHEN 'f' THEN 'false' ELSE 'null' END"
+        for i, c in enumerate(leaves)
+    ]
+    criteria = "'{}'"
+    if letters:
+        pairs = ", ', ', ".join(letters)
+        criteria = f"CASE WHEN decision_key IS NULL THEN '{{}}' ELSE concat('{{', {pairs}, '}}') END"
+    head = f'{{"cycle": {int(ctx.cycle_id)}, "decided_on": "{ctx.decided_on.isoformat()}", "decision": '
+    return f"concat({_lit(head)}, {_json_bool('is_granted')}, ', \"criteria\": ', {criteria}, '}}')"
+
+
+def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
+    """The rows the write step sends: grants, outcomes of changed units, ends, refreshes and mismatches."""
+    on, t = _date(ctx.decided_on), ctx.dialect.text()
+    last = last_decision_json(ctx)
+    since = f"coalesce(backdated_from, {on})"
+    valid_to = _lit((ctx.decided_on - dt.timedelta(days=1)).isoformat())
+    grant_plan = f"""
+        SELECT row_number() OVER (ORDER BY unit_id) AS seq, {_lit(ctx.pack_id)} AS pack_id,
+               unit_id AS unit_key, coalesce(household_key, '') AS household_key, unit_id AS supply_point_code,
+               coalesce(supplier_id, '') AS supplier_id, coalesce(area_code, '') AS area_code, 'active' AS status,
+               CAST({since} AS {t}) AS valid_from, {since} < {on} AS is_back_dated, {int(ctx.cycle_id)} AS granted_in_id,
+               '' AS end_reason, {last} AS last_decision, coalesce(decision_key, '') AS decision_key,
+               '' AS refusal_channel
+        FROM plan WHERE outcome = 'new_grant'"""
+    outcome_plan = f"""
+        SELECT row_number() OVER (ORDER BY unit_id) AS seq, {int(ctx.cycle_id)} AS cycle_id, unit_id AS unit_key,
+               coalesce(household_key, '') AS household_key, outcome, substr(failing_criteria, 1, 300) AS failing_criteria,
+               coalesce(area_code, '') AS area_code
+        FROM plan {"WHERE outcome IN ('new_grant', 'ended')" if ctx.config.write.outcomes == "changes" else ""}"""
+    has_key = "coalesce(decision_key, '') <> ''"
+    end_plan = f"""
+        SELECT row_number() OVER (ORDER BY unit_id) AS seq, {valid_to} AS valid_to, {int(ctx.cycle_id)} AS ended_in_id,
+               substr(coalesce(end_reason, ''), 1, 100) AS end_reason, CASE WHEN {has_key} THEN {last} END AS last_decision,
+               coalesce(decision_key, '') AS decision_key, entitlement_id AS id
+        FROM plan WHERE outcome = 'ended'"""
+    refresh_plan = f"""
+        SELECT row_number() OVER (ORDER BY unit_id) AS seq, {last} AS last_decision, decision_key,
+               entitlement_id AS id
+        FROM plan WHERE outcome NOT IN ('new_grant', 'ended') AND in_force_status = 'active' AND {has_key}
+            AND (in_force_key IS NULL OR decision_key <> in_force_key)"""
+    details = (
+        f"concat('{{\"linked_by\": ', {_json_text('link_method')}, ', \"tax_household\": ', "
+        f"{_json_text('tax_household_id')}, ', \"carried_from_previous_cycle\": ', "
+        "CASE WHEN is_carried THEN 'true' ELSE 'false' END, '}')"
+    )
+    mismatch_plan = f"""
+        SELECT row_number() OVER (ORDER BY cpe, record_id, kind) AS seq, {int(ctx.cycle_id)} AS cycle_id,
+               record_id AS customer_record_id, cpe AS supply_point_code, coalesce(supplier_id, '') AS supplier_id,
+               kind, {details} AS details
+        FROM mismatches"""
     return [
-        ("decided", decided),
-        ("plan_rows", plan_rows),
-        ("plan", plan),
+        ("grant_plan", grant_plan),
+        ("outcome_plan", outcome_plan),
+        ("end_plan", end_plan),
+        ("refresh_plan", refresh_plan),
         ("mismatch_plan", mismatch_plan),
     ]

@@ -23,16 +23,32 @@ class Command(BaseCommand):
     requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{eligibility}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{eligibility,cycle}")
         e = sub.add_parser("eligibility", help="households per second: compiled rules vs hand-written SQL")
         e.add_argument("--pack", default="pt-social-energy-tariff")
         e.add_argument("--households", type=int, default=1_000_000)
         e.add_argument("--seed", type=int, default=2016)
         e.add_argument("--on", default="2024-07-01", help="decision date YYYY-MM-DD")
         e.add_argument("--repeats", type=int, default=3, help="runs per query; the best counts")
+        c = sub.add_parser("cycle", help="a full proactive cycle: throughput, peak memory, seconds per step")
+        c.add_argument("--pack", default="pt-social-energy-tariff", help="pack id or folder")
+        c.add_argument("--households", type=int, default=1_000_000)
+        c.add_argument("--seed", type=int, default=1)
+        c.add_argument("--registries", type=Path, default=None, help="reuse a generated population")
+        c.add_argument("--on", default="2025-01-01", help="the cycle date YYYY-MM-DD")
+        c.add_argument(
+            "--outcomes",
+            choices=["all", "changes"],
+            default="changes",
+            help="every unit's outcome in the database too, or only new grants and ends",
+        )
+        c.add_argument("--database-url", default=None, help="run on this database (default: a new SQLite)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(highlight=False)
+        if options["action"] == "cycle":
+            self._cycle(console, options)
+            return
         if options["pack"] not in SUPPORTED:
             raise CommandError(
                 f"--pack: a hand-written baseline exists for {', '.join(sorted(SUPPORTED))} only"
@@ -70,3 +86,35 @@ class Command(BaseCommand):
                 f"{result.disagreements} households decided differently: the compiled rules are wrong"
             )
         self.stdout.write(f"ratio compiled/hand: {result.ratio:.2f}")
+
+    def _cycle(self, console: Console, options: dict[str, Any]) -> None:
+        from govreach.entitlements.bench import bench_cycle
+
+        if options["households"] < 1:
+            raise CommandError("--households must be at least 1")
+        with console.status("running the cycle"):
+            result = bench_cycle(
+                households=options["households"],
+                seed=options["seed"],
+                on=options["on"],
+                registries=options["registries"],
+                outcomes=options["outcomes"],
+                database_url=options["database_url"],
+                pack=options["pack"],
+            )
+        if result.generated_seconds is not None:
+            generated = result.generated_seconds
+            console.print(f"population of {result.households:,} households in {generated:.1f} s")
+        console.print(f"cycle of {result.units:,} supply points (write.outcomes={options['outcomes']})")
+        for name, seconds in result.steps.items():
+            console.print(f"  {name:<8} {seconds:8.1f} s")
+        console.print(f"  {'total':<8} {result.cycle_seconds:8.1f} s (process, start to end)")
+        console.print(
+            f"throughput {result.units / result.cycle_seconds:,.0f} supply points/s; "
+            f"peak memory {result.peak_bytes / 2**30:.2f} GiB (with child processes)"
+        )
+        console.print(
+            f"baseline: DuckDB scan and join of customers and tax {result.baseline_seconds:.1f} s; "
+            f"cycle/baseline {result.cycle_seconds / result.baseline_seconds:.1f}x"
+        )
+        console.print(f"outcomes {result.outcomes}")

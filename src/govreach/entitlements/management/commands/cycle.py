@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,14 @@ class Command(BaseCommand):
         )
         run.add_argument("--batch-rows", type=int, default=None, help="rows per write transaction")
         run.add_argument("--drop-workdir", action="store_true", help="delete the working store when done")
+        run.add_argument(
+            "--outcomes",
+            choices=["all", "changes"],
+            default=None,
+            help="every unit's outcome in the database, or only new grants and ends (default: the pack's)",
+        )
+        run.add_argument("--json", type=Path, default=None, help="also write the steps and report here")
+        run.add_argument("--quiet", action="store_true", help="no progress bar and no report tables")
         report = sub.add_parser("report", help="print the stored report of a cycle")
         report.add_argument("cycle_id", type=int)
 
@@ -109,19 +118,28 @@ class Command(BaseCommand):
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
+        arguments: dict[str, Any] = {
+            "pack": options["pack"],
+            "decided_on": on,
+            "registries": registries,
+            "engine": options["engine"],
+            "keep_workdir": not options["drop_workdir"],
+            "batch_rows": options["batch_rows"],
+            "outcomes": options["outcomes"],
+        }
         try:
-            with Progress(*columns, console=console, transient=False) as bar:
-                cycle = cycle_run(
-                    pack=options["pack"],
-                    decided_on=on,
-                    registries=registries,
-                    engine=options["engine"],
-                    progress=RichProgress(bar),
-                    keep_workdir=not options["drop_workdir"],
-                    batch_rows=options["batch_rows"],
-                )
+            if options["quiet"]:
+                cycle = cycle_run(**arguments)
+            else:
+                with Progress(*columns, console=console, transient=False) as bar:
+                    cycle = cycle_run(**arguments, progress=RichProgress(bar))
         except CycleError as error:
             raise CommandError(str(error)) from None
+        if options["json"]:
+            figures = {"cycle": cycle.pk, "steps": cycle.steps, "report": cycle.report}
+            options["json"].write_text(json.dumps(figures), encoding="utf-8")
+        if options["quiet"]:
+            return
         print_report(console, cycle.report)
         timings = ", ".join(f"{name} {info.get('seconds', 0):.1f}s" for name, info in cycle.steps.items())
         console.print(f"cycle {cycle.pk} {cycle.status}; steps: {timings}")
