@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen --no-sync
 export GOVREACH_VAR_DIR ?= $(CURDIR)/var
 export UV_LINK_MODE ?= copy
 
-.PHONY: help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean
+.PHONY: help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean messages
 
 help:
 	@echo "make demo   set up everything and serve GovReach on http://127.0.0.1:8000"
@@ -69,6 +69,10 @@ format: env
 
 bench: env
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach bench eligibility --pack pt-social-energy-tariff --households 1000000
+
+# Interface catalogues: extract, update src/govreach/locale/*/django.po, compile .mo (no GNU gettext needed).
+messages: env
+	$(RUN) python scripts/messages.py all
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -115,6 +115,7 @@ LANGUAGES = [
 ]
 TIME_ZONE = "UTC"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "src" / "govreach" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

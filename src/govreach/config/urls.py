@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("govreach.outreach.urls")),
     path("", include("govreach.entitlements.urls")),
     path("", include("govreach.ussd.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     *staticfiles_urlpatterns(),  # empty unless DEBUG
