@@ -329,25 +329,9 @@ def load_forms(
 
 def _require(builder: _PackBuilder, languages: tuple[str, ...]) -> Any:
     def require(file: str, at: tuple[str | int, ...], texts: dict[str, str] | None) -> None:
-        if texts is None:
-            return
-        missing = [lang for lang in languages if lang not in texts]
-        if missing:
-            builder.problem(
-                file,
-                at,
-                f"no text in {', '.join(missing)}",
-                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
-            )
+        builder.require_texts(file, at, texts, languages)
 
     return require
-
-
-def _area_levels(builder: _PackBuilder) -> list[str] | None:
-    located = builder.files.get("service.yaml")
-    data = located.data if located is not None else None
-    levels = data.get("area_levels") if isinstance(data, dict) else None
-    return [str(level) for level in levels] if isinstance(levels, list) else None
 
 
 def _build_form(
@@ -370,7 +354,7 @@ def _build_form(
     require(file, ("title",), spec.title)
     require(file, ("description",), spec.description)
     facts = ruleset.inputs.unit_fields if ruleset is not None else None
-    levels = _area_levels(builder)
+    levels = builder.area_levels()
     seen_pages: dict[str, int] = {}
     seen_questions: dict[str, tuple[int, int]] = {}
     filled: dict[str, str] = {}

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,32 @@ class _PackBuilder:
         line = located.line_of(at) if located else None
         self.problems.append(PackProblem(f"{self.path.name}/{file}", line, _dotted(at), message, fix))
 
+    def require_texts(
+        self,
+        file: str,
+        at: tuple[str | int, ...],
+        texts: Mapping[str, str] | None,
+        languages: tuple[str, ...],
+    ) -> None:
+        """Report a text that lacks one of the pack's languages (None: the text is optional and absent)."""
+        if texts is None:
+            return
+        missing = [lang for lang in languages if lang not in texts]
+        if missing:
+            self.problem(
+                file,
+                at,
+                f"no text in {', '.join(missing)}",
+                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
+            )
+
+    def area_levels(self) -> list[str] | None:
+        """The area levels service.yaml names (top first), read even when service.yaml is invalid."""
+        located = self.files.get("service.yaml")
+        data = located.data if located is not None else None
+        levels = data.get("area_levels") if isinstance(data, dict) else None
+        return [str(level) for level in levels] if isinstance(levels, list) else None
+
     def load(self, file: str, required: bool = True) -> Located | None:
         p = self.path / file
         if not p.exists():
@@ -310,16 +337,7 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     languages: tuple[str, ...] = tuple(service.languages) if service else _raw_languages(service_doc)
 
     def require_languages(file: str, at: tuple[str | int, ...], texts: dict[str, str] | None) -> None:
-        if texts is None:
-            return
-        missing = [lang for lang in languages if lang not in texts]
-        if missing:
-            b.problem(
-                file,
-                at,
-                f"no text in {', '.join(missing)}",
-                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
-            )
+        b.require_texts(file, at, texts, languages)
 
     if service is not None:
         require_languages("service.yaml", ("title",), service.title)

@@ -310,13 +310,6 @@ def _suggest(name: str, known: list[str], what: str) -> str:
     return f"{what}: {', '.join(known)}" if known else f"declare it first ({what})"
 
 
-def _area_levels(builder: _PackBuilder) -> list[str] | None:
-    located = builder.files.get("service.yaml")
-    data = located.data if located is not None else None
-    levels = data.get("area_levels") if isinstance(data, dict) else None
-    return [str(level) for level in levels] if isinstance(levels, list) else None
-
-
 def check_sql_expression(builder: _PackBuilder, at: tuple[str | int, ...], text: str) -> None:
     """A registry fact is one SQL expression (DuckDB dialect): no statement, no subquery, no ';'."""
     try:
@@ -344,17 +337,10 @@ def _build(
     before = len(builder.problems)
 
     def require(at: tuple[str | int, ...], texts: Mapping[str, str] | None) -> None:
-        missing = [lang for lang in languages if texts is not None and lang not in texts]
-        if missing:
-            builder.problem(
-                FILE,
-                at,
-                f"no text in {', '.join(missing)}",
-                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
-            )
+        builder.require_texts(FILE, at, texts, languages)
 
     # roles
-    levels = _area_levels(builder)
+    levels = builder.area_levels()
     for role_id, role in spec.roles.items():
         require(("roles", role_id, "title"), role.title)
         if levels is not None and role.area_level not in levels:

@@ -317,13 +317,6 @@ def load_programme(
     )
 
 
-def _area_levels(builder: _PackBuilder) -> list[str] | None:
-    located = builder.files.get("service.yaml")
-    data = located.data if located is not None else None
-    levels = data.get("area_levels") if isinstance(data, dict) else None
-    return [str(level) for level in levels] if isinstance(levels, list) else None
-
-
 def _message_ids(path: Path, languages: tuple[str, ...]) -> set[str] | None:
     """Message ids of the pack's first language file, or None when it has no messages/ folder."""
     import yaml
@@ -350,16 +343,9 @@ def _check(
     languages: tuple[str, ...],
 ) -> None:
     def require(at: tuple[str | int, ...], texts: dict[str, str]) -> None:
-        missing = [lang for lang in languages if lang not in texts]
-        if missing:
-            builder.problem(
-                FILE,
-                at,
-                f"no text in {', '.join(missing)}",
-                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
-            )
+        builder.require_texts(FILE, at, texts, languages)
 
-    levels = _area_levels(builder)
+    levels = builder.area_levels()
     for rid, role in spec.roles.items():
         require(("roles", rid, "title"), role.title)
         if levels is not None and role.area_level not in levels:

@@ -214,27 +214,13 @@ def _suggest(name: str, known: list[str], what: str) -> str:
     return f"did you mean '{close[0]}'?" if close else f"{what}: {', '.join(known)}"
 
 
-def _area_levels(builder: _PackBuilder) -> list[str] | None:
-    located = builder.files.get("service.yaml")
-    data = located.data if located is not None else None
-    levels = data.get("area_levels") if isinstance(data, dict) else None
-    return [str(level) for level in levels] if isinstance(levels, list) else None
-
-
 def _build(
     builder: _PackBuilder, file: str, spec: WorkflowFile, ruleset: RuleSet | None, languages: tuple[str, ...]
 ) -> Workflow | None:
     before = len(builder.problems)
 
     def require(at: tuple[str | int, ...], texts: dict[str, str] | None) -> None:
-        missing = [lang for lang in languages if texts is not None and lang not in texts]
-        if missing:
-            builder.problem(
-                file,
-                at,
-                f"no text in {', '.join(missing)}",
-                f"add {missing[0]}: ... (the pack's languages: {', '.join(languages)})",
-            )
+        builder.require_texts(file, at, texts, languages)
 
     states = list(spec.states)
     roles = list(spec.roles)
@@ -249,7 +235,7 @@ def _build(
         if name is not None and name not in known:
             builder.problem(file, at, f"no role '{name}'", _suggest(name, known, "roles"))
 
-    levels = _area_levels(builder)
+    levels = builder.area_levels()
     for role_id, role in spec.roles.items():
         require(("roles", role_id, "title"), role.title)
         if levels is not None and role.area_level not in levels:
