@@ -70,14 +70,28 @@ COUNTRIES: dict[str, Promise] = {
 }
 
 
+def _has_page_words(language: str) -> bool:
+    """Whether the interface catalogue of ``language`` translates the page frame (English always does)."""
+    if language.split("-")[0] == "en":
+        return True
+    with translation.override("en"):
+        english = [str(text) for text in UI.values()]
+    with translation.override(language):
+        return all(str(text) != source for text, source in zip(UI.values(), english, strict=True))
+
+
 def ui_language(language: str) -> str:
-    """The language of the page's words: ``language`` (or its base) if GovReach speaks it, else English."""
+    """The language of the page's words: ``language`` (or its base) if its catalogue has them, else English.
+
+    A language listed in settings.LANGUAGES whose catalogue is not complete yet falls back to English,
+    so the page's ``lang`` attribute never claims words are Korean when they are English.
+    """
     codes = {code.lower(): code for code, _name in settings.LANGUAGES}
     wanted = language.lower()
-    if wanted in codes:
-        return language
-    base = wanted.split("-")[0]
-    return codes.get(base, "en")
+    for candidate in (wanted, wanted.split("-")[0]):
+        if candidate in codes and _has_page_words(codes[candidate]):
+            return language if candidate == wanted else codes[candidate]
+    return "en"
 
 
 def ui_texts(language: str) -> dict[str, str]:
