@@ -168,8 +168,9 @@ def test_a_fee_from_an_unknown_parameter_is_refused(pack: Path) -> None:
 def test_a_state_with_no_way_out_is_refused(pack: Path) -> None:
     replace_in(
         pack / "workflow.yaml",
-        "    public_title: {bn: নামঞ্জুর, en: Rejected}\n    terminal: true",
-        "    public_title: {bn: নামঞ্জুর, en: Rejected}",
+        '    public_title: {bn: নামঞ্জুর, en: Rejected, pt: "Recusado", pt-BR: "Recusado", ko: "기각됨"}\n'
+        "    terminal: true",
+        '    public_title: {bn: নামঞ্জুর, en: Rejected, pt: "Recusado", pt-BR: "Recusado", ko: "기각됨"}',
     )
     problem = only(check_pack(pack), "could never move on")
     assert problem.field == "states.rejected" and "terminal" in (problem.fix or "")

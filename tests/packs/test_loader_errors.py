@@ -83,8 +83,8 @@ def test_syntax_error_names_the_character_and_the_fix(pack: Path) -> None:
 def test_missing_translation_is_a_problem(pack: Path) -> None:
     replace_in(
         pack / "rules.yaml",
-        "title: {pt: Baixa tensão normal, en: Normal low voltage}",
-        "title: {en: Normal low voltage}",
+        "title: {pt: Baixa tensão normal, en: Normal low voltage,",
+        "title: {en: Normal low voltage,",
     )
     [problem] = check_pack(pack)
     assert problem.message == "no text in pt"

@@ -135,8 +135,8 @@ def test_the_shipped_programme_is_sound() -> None:
             "outcomes.denominators: outcomes must be reported against both denominators",
         ),
         (
-            "{id: HUB-6, title: {pt-BR: Polo Candeias, en: Candeias hub}",
-            "{id: HUB-6, title: {pt-BR: Polo Candeias}",
+            "{id: HUB-6, title: {pt-BR: Polo Candeias, en: Candeias hub,",
+            "{id: HUB-6, title: {pt-BR: Polo Candeias,",
             "cohort.hubs[5].title: no text in en",
         ),
     ],
