@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -44,3 +45,9 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's var folder, shared by the browser tests so its synthetic populations are generated once."""
+    return tmp_path_factory.mktemp("demo-var")

@@ -1,0 +1,389 @@
+"""Every page passes axe-core's WCAG 2.2 A and AA rules in headless Chromium at 360 px.
+
+The pages come from the URL configuration: each pattern is either visited below (as the role that uses
+it, on the demo data) or listed in ``site.EXCLUDED`` with the reason no HTML page stands behind it. A new
+pattern in neither place fails ``test_every_url_pattern_is_checked_or_excluded``.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import resolve
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from tests.browser import site
+
+from govreach.entitlements.contest import CONTESTABLE_OUTCOMES, review_open
+from govreach.entitlements.models import CycleOutcome, EntitlementPerson
+from govreach.outreach.models import Visit
+from govreach.programmes.models import ClassGroup, Cohort, Registration, Score, Session
+from govreach.web.demo import demo_areas
+
+pytestmark = [pytest.mark.browser]
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BD = "bd-land-mutation"
+
+# Every pattern the walk below visits, with the role it is visited as.
+CHECKED: dict[str, str] = {
+    "web:catalogue": "public",
+    "web:service": "public (the four packs)",
+    "cases:track": "public (form, then a found status)",
+    "cases:verify": "public (a code that matches no record)",
+    "accounts:staff_login": "public",
+    "accounts:staff_login_verify": "staff between the two factors",
+    "accounts:staff_totp_setup": "staff without an authenticator yet",
+    "accounts:citizen_login": "public",
+    "accounts:citizen_login_code": "citizen between phone and code",
+    "accounts:logout": "signed in",
+    "entitlements:take_up": "public",
+    "programmes:allocation_public": "public",
+    "programmes:register": "public (closed), then a school secretary (open cohort)",
+    "web:apply_start": "citizen",
+    "web:apply_page": "citizen (every page, and one with errors)",
+    "web:apply_check": "citizen",
+    "web:apply_fees": "citizen",
+    "web:apply_done": "citizen",
+    "web:account_applications": "citizen",
+    "web:account_application": "citizen",
+    "accounts:citizen_home": "citizen",
+    "accounts:citizen_consents": "citizen",
+    "entitlements:mine": "citizen holding the tariff",
+    "entitlements:refuse": "citizen holding the tariff",
+    "entitlements:contest": "citizen",
+    "accounts:assist": "intermediary",
+    "accounts:assist_code": "intermediary",
+    "accounts:assist_signed": "intermediary",
+    "accounts:staff_home": "land officer",
+    "web:staff_queue": "land officer",
+    "web:staff_case": "land officer",
+    "web:staff_outbox": "land officer (DEBUG-only page)",
+    "outreach:visit_list": "nurse",
+    "outreach:visit_detail": "nurse",
+    "outreach:referral_new": "hospital partner",
+    "outreach:referral_list": "hospital partner",
+    "outreach:figures": "outreach coordinator",
+    "programmes:home": "programme coordinator",
+    "programmes:cohort": "programme coordinator",
+    "programmes:registration": "programme coordinator",
+    "programmes:outcomes": "programme coordinator",
+    "programmes:class": "teacher",
+    "programmes:session_attendance": "teacher",
+    "programmes:scores": "teacher",
+    "entitlements:reviews": "tariff reviewer",
+    "entitlements:review": "tariff reviewer",
+    "entitlements:counter": "tariff counter",
+    "entitlements:partner": "energy supplier (partner)",
+}
+
+
+def test_every_url_pattern_is_checked_or_excluded() -> None:
+    patterns = site.url_patterns()
+    unaccounted = sorted(k for k in patterns if k not in CHECKED and not site.is_excluded(k))
+    assert not unaccounted, (
+        "URL patterns neither checked by the accessibility test nor excluded with a reason "
+        f"(add them to CHECKED in {__name__} or to site.EXCLUDED): {unaccounted}"
+    )
+    stale = sorted(k for k in [*CHECKED, *site.EXCLUDED] if k not in patterns)
+    assert not stale, f"checked or excluded names that are no URL pattern any more: {stale}"
+    assert not set(CHECKED) & set(site.EXCLUDED)
+
+
+@dataclass
+class Audit:
+    """axe-core over each page visited; the violations kept for one report at the end."""
+
+    axe: Axe = field(default_factory=Axe)
+    visited: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def check(self, page: Page, what: str) -> None:
+        name = resolve(urlparse(page.url).path)
+        key = f"{name.namespace}:{name.url_name}"
+        self.visited[key] = self.visited.get(key, 0) + 1
+        results = self.axe.run(
+            page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        )
+        for violation in results.response["violations"]:
+            nodes = "; ".join(", ".join(n["target"]) for n in violation["nodes"][:5])
+            self.problems.append(
+                f"{what} ({page.url}): {violation['id']} [{violation['impact']}] {violation['help']} -> {nodes}"
+            )
+
+    def goto(self, page: Page, url: str, what: str, *, status: int = 200) -> None:
+        response = page.goto(url)
+        assert response is not None and response.status == status, (what, url, response and response.status)
+        self.check(page, what)
+
+
+def _files(tmp_path: Path) -> dict[str, Path]:
+    pdf = tmp_path / "deed.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    photo = tmp_path / "photo.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 50), "#c0b090").save(buffer, format="JPEG")
+    photo.write_bytes(buffer.getvalue())
+    return {"pdf": pdf, "photo": photo}
+
+
+def _save(page: Page) -> None:
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def apply_for_land_mutation(page: Page, base: str, audit: Audit, tmp_path: Path) -> tuple[str, str]:
+    """The citizen's whole e-Mutation application, checked page by page; returns its reference and secret."""
+    files = _files(tmp_path)
+    audit.goto(page, f"{base}/services/{BD}/apply/?lang=en", "apply start")
+    page.get_by_role("button", name="Start now").click()
+    audit.check(page, "apply: about you")
+    _save(page)
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(page, "apply: about you, with errors")
+    page.get_by_label("Your full name").fill("Rahima Begum")
+    page.get_by_label("National ID number").fill("1234567890")
+    page.get_by_label("Mobile phone number").fill("01711000001")
+    page.get_by_label("Your address").fill("House 4, Road 2, Savar")
+    _save(page)
+    audit.check(page, "apply: land")
+    page.get_by_label("Union where the land lies").select_option(demo_areas()["union"].code)
+    page.get_by_label("Mouza").fill("Baipail")
+    page.get_by_label("Khatian number").fill("512")
+    page.get_by_label("Plot (dag) numbers").fill("1021, 1022")
+    page.get_by_label("Area of land (decimals)").fill("8.25")
+    _save(page)
+    audit.check(page, "apply: transfer")
+    page.get_by_label("I bought it (sale)").check()
+    page.get_by_label("Deed number").fill("4471")
+    page.get_by_label("Day").fill("2")
+    page.get_by_label("Month").fill("11")
+    page.get_by_label("Year").fill("2025")
+    page.get_by_label("How many persons must be served a hearing notice").fill("2")
+    _save(page)
+    audit.check(page, "apply: documents")
+    for label in (
+        "Copy of the deed",
+        "Copy of the previous record (khatian)",
+        "Land development tax receipt",
+        "Copy of your national ID card",
+    ):
+        page.get_by_label(label).set_input_files(files["pdf"])
+    page.get_by_label("Your photo").set_input_files(files["photo"])
+    _save(page)
+    audit.check(page, "apply: fees")
+    page.get_by_label("Mobile wallet").check()
+    _save(page)
+    audit.check(page, "check answers")
+    page.get_by_role("button", name="Continue to pay the fees").click()
+    audit.check(page, "pay the fees")
+    for fee in ("Pay the court fee (Tk 20)", "Pay the notice fee (Tk 50)"):
+        page.get_by_role("button", name=fee).click()
+        audit.check(page, f"demo payment: {fee}")
+        page.get_by_role("button", name="Confirm the payment").click()
+    page.get_by_role("button", name="Continue to submit").click()
+    audit.check(page, "submit")
+    page.get_by_role("button", name="Accept and submit the application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Application submitted")
+    audit.check(page, "application sent")
+    return page.locator("#reference").inner_text(), page.locator("#secret").inner_text()
+
+
+def _review_for_reviewer() -> int:
+    """A contest review: a registry person whose supply point the cycle did not grant opens one."""
+    import duckdb
+
+    from govreach.accounts.models import CitizenAccount
+    from govreach.entitlements.contest import cycle_customers_snapshot
+    from govreach.registry.models import Person
+
+    for outcome in CycleOutcome.objects.filter(outcome__in=CONTESTABLE_OUTCOMES).order_by("pk")[:200]:
+        snapshot = cycle_customers_snapshot(outcome.cycle)
+        rows = duckdb.execute(
+            "SELECT DISTINCT national_id FROM read_parquet(?) WHERE cpe = ? AND national_id IS NOT NULL",
+            [snapshot.as_posix(), outcome.unit_key],
+        ).fetchall()
+        person = Person.objects.filter(national_id__in=[r[0] for r in rows]).first()
+        if person is None:
+            continue
+        account = CitizenAccount.objects.filter(person=person).first()
+        if account is None:
+            from django.contrib.auth.models import User
+
+            user = User.objects.create(username=f"citizen-review-{person.pk}")
+            account = CitizenAccount.objects.create(
+                user=user, phone=f"+35191{person.pk:07d}", preferred_language="en", person=person
+            )
+        return review_open(
+            account=account, supply_point_code=outcome.unit_key, grounds="My address is wrong."
+        ).pk
+    raise AssertionError("the demo cycle refused no supply point of a registry person: no review to check")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_page_has_no_axe_violations(
+    live_server: Any, browser: Browser, settings: Any, tmp_path: Path, demo_var_dir: Path
+) -> None:
+    started = time.monotonic()
+    site.demo_world_build(settings, demo_var_dir, tmp_path / "media")
+    base = live_server.url
+    audit = Audit()
+    pages: list[Page] = []
+
+    def fresh(javascript: bool = True) -> Page:
+        pages.append(site.new_page(browser, javascript=javascript))
+        return pages[-1]
+
+    try:
+        # Public pages.
+        public = fresh()
+        audit.goto(public, f"{base}/?lang=en", "catalogue")
+        for pack_id in ("bd-land-mutation", "pt-social-energy-tariff", "br-prepara", "kr-hyo-home-visits"):
+            audit.goto(public, f"{base}/services/{pack_id}/?lang=en", f"service {pack_id}")
+        audit.goto(public, f"{base}/track/?lang=en", "tracking form")
+        audit.goto(public, f"{base}/verify/not-a-real-code/?lang=en", "verify (unknown code)", status=404)
+        audit.goto(public, f"{base}/entitlements/pt-social-energy-tariff/take-up/", "take-up")
+        cohort = Cohort.objects.get(pack_id="br-prepara")
+        audit.goto(public, f"{base}/programmes/cohorts/{cohort.pk}/allocation/", "public allocation")
+        audit.goto(public, f"{base}/programmes/br-prepara/register/", "register (closed)")
+        audit.goto(public, f"{base}/staff/login/?lang=en", "staff sign-in")
+        audit.goto(public, f"{base}/login/?lang=en", "citizen sign-in")
+
+        # Citizen: sign-in steps, the whole e-Mutation application, the account pages.
+        citizen = fresh()
+        citizen.goto(f"{base}/login/?lang=en")
+        citizen.get_by_label("Mobile phone number").fill(site.ROLES.bd_citizen_phone)
+        citizen.get_by_role("button", name="Send me a code").click()
+        audit.check(citizen, "citizen sign-in: code")
+        citizen.get_by_label("Code").fill("000000")
+        citizen.get_by_role("button", name="Sign in").click()
+        audit.check(citizen, "citizen sign-in: wrong code")
+        site.citizen_sign_in(citizen, base, site.ROLES.bd_citizen_phone)
+        reference, secret = apply_for_land_mutation(citizen, base, audit, tmp_path)
+        audit.goto(citizen, f"{base}/account/?lang=en", "account")
+        audit.goto(citizen, f"{base}/account/applications/?lang=en", "applications")
+        audit.goto(citizen, f"{base}/account/applications/{reference}/?lang=en", "application")
+        audit.goto(citizen, f"{base}/account/consents/?lang=en", "consents")
+        audit.goto(citizen, f"{base}/logout/?lang=en", "sign out")
+        audit.goto(public, f"{base}/track/?lang=en&reference={reference}&secret={secret}", "tracking result")
+
+        # Citizen holding the energy tariff.
+        holder = EntitlementPerson.objects.filter(
+            entitlement__status="active", is_contract_holder=True, person__citizen_accounts__isnull=False
+        ).first()
+        assert holder is not None and holder.person is not None
+        tariff = fresh()
+        site.citizen_sign_in(tariff, base, holder.person.citizen_accounts.first().phone)  # type: ignore[union-attr]
+        audit.goto(tariff, f"{base}/entitlements/mine/?lang=en", "my entitlements")
+        audit.goto(tariff, f"{base}/entitlements/{holder.entitlement_id}/refuse/?lang=en", "refuse")
+        audit.goto(tariff, f"{base}/entitlements/contest/?lang=en", "contest")
+
+        # Intermediary (Union Digital Centre).
+        udc = fresh()
+        site.staff_sign_in(udc, base, site.ROLES.intermediary)
+        audit.goto(udc, f"{base}/assist/?lang=en", "assist")
+        audit.goto(udc, f"{base}/assist/signed/?lang=en", "assist: signed form")
+        udc.goto(f"{base}/assist/?lang=en")
+        udc.get_by_label("Citizen's mobile phone number").fill(site.ROLES.bd_citizen_phone)
+        udc.get_by_label("Service", exact=True).select_option(BD)
+        udc.get_by_role("button", name="Continue").click()
+        audit.check(udc, "assist: consent code")
+
+        # Staff: between the two factors, then without an authenticator yet.
+        half = fresh()
+        half.goto(f"{base}/staff/login/?lang=en")
+        half.get_by_label("Username").fill(site.ROLES.bd_officer)
+        half.get_by_label("Password").fill(site.DEMO_PASSWORD)
+        half.get_by_role("button", name="Continue").click()
+        audit.check(half, "staff sign-in: code")
+        from django.contrib.auth.models import User
+
+        User.objects.create_user(username="new-officer", password=site.DEMO_PASSWORD)
+        enrol = fresh()
+        enrol.goto(f"{base}/staff/login/?lang=en")
+        enrol.get_by_label("Username").fill("new-officer")
+        enrol.get_by_label("Password").fill(site.DEMO_PASSWORD)
+        enrol.get_by_role("button", name="Continue").click()
+        audit.check(enrol, "staff: set up the authenticator")
+
+        # Land officer.
+        officer = fresh()
+        site.staff_sign_in(officer, base, site.ROLES.bd_officer)
+        audit.goto(officer, f"{base}/staff/?lang=en", "staff home")
+        audit.goto(officer, f"{base}/staff/cases/?lang=en", "case queue")
+        audit.goto(officer, f"{base}/staff/cases/{reference}/?lang=en", "case page")
+        settings.DEBUG = True  # the outbox page exists only in the demo
+        try:
+            audit.goto(officer, f"{base}/staff/outbox/?lang=en", "outbox")
+        finally:
+            settings.DEBUG = False
+
+        # Outreach: nurse, hospital partner, coordinator.
+        nurse = fresh()
+        site.staff_sign_in(nurse, base, site.ROLES.nurse)
+        audit.goto(nurse, f"{base}/outreach/visits/", "nurse's day")
+        visit = Visit.objects.order_by("pk").first()
+        assert visit is not None
+        audit.goto(nurse, f"{base}/outreach/visits/{visit.pk}/", "visit record")
+        partner = fresh()
+        site.staff_sign_in(partner, base, site.ROLES.hospital_partner)
+        audit.goto(partner, f"{base}/outreach/referrals/new/", "referral form")
+        audit.goto(partner, f"{base}/outreach/referrals/", "referrals")
+        coordinator = fresh()
+        site.staff_sign_in(coordinator, base, site.ROLES.outreach_coordinator)
+        audit.goto(coordinator, f"{base}/outreach/figures/", "outreach figures")
+
+        # Programme: coordinator, teacher, school secretary.
+        prog = fresh()
+        site.staff_sign_in(prog, base, site.ROLES.programme_coordinator)
+        audit.goto(prog, f"{base}/programmes/", "programmes")
+        audit.goto(prog, f"{base}/programmes/cohorts/{cohort.pk}/", "cohort")
+        registration = Registration.objects.filter(cohort=cohort).order_by("pk").first()
+        assert registration is not None
+        audit.goto(prog, f"{base}/programmes/registrations/{registration.pk}/", "registration")
+        audit.goto(prog, f"{base}/programmes/cohorts/{cohort.pk}/outcomes/", "outcomes")
+        teacher = fresh()
+        site.staff_sign_in(teacher, base, site.ROLES.teacher)
+        group = ClassGroup.objects.filter(cohort=cohort, teacher__username=site.ROLES.teacher).first()
+        assert group is not None
+        audit.goto(teacher, f"{base}/programmes/classes/{group.pk}/", "class")
+        session = Session.objects.filter(class_group=group).order_by("held_on").first()
+        assert session is not None
+        audit.goto(teacher, f"{base}/programmes/sessions/{session.pk}/attendance/", "attendance")
+        score = Score.objects.filter(mock_exam__cohort=cohort).first()
+        assert score is not None
+        audit.goto(
+            teacher, f"{base}/programmes/classes/{group.pk}/exams/{score.mock_exam_id}/scores/", "scores"
+        )
+        # The registration form is shown only while a cohort is open: reopen the demo's for a moment.
+        Cohort.objects.filter(pk=cohort.pk).update(status=Cohort.Status.OPEN)
+        secretary = fresh()
+        site.staff_sign_in(secretary, base, site.ROLES.school_secretary)
+        audit.goto(secretary, f"{base}/programmes/br-prepara/register/", "register (school)")
+
+        # Energy tariff: reviewer and counter, the supplier.
+        review_pk = _review_for_reviewer()
+        reviewer = fresh()
+        site.staff_sign_in(reviewer, base, site.ROLES.tariff_reviewer)
+        audit.goto(reviewer, f"{base}/entitlements/pt-social-energy-tariff/reviews/", "reviews")
+        audit.goto(reviewer, f"{base}/entitlements/reviews/{review_pk}/", "review")
+        audit.goto(reviewer, f"{base}/entitlements/pt-social-energy-tariff/counter/", "counter")
+        supplier = fresh()
+        from govreach.entitlements.models import PartnerMembership
+
+        member = PartnerMembership.objects.select_related("user").first()
+        assert member is not None
+        site.staff_sign_in(supplier, base, member.user.username)
+        audit.goto(supplier, f"{base}/partners/", "partner")
+    finally:
+        site.close_all(pages)
+
+    print(f"axe: {sum(audit.visited.values())} pages in {time.monotonic() - started:.1f}s")
+    assert not audit.problems, "axe-core violations:\n" + "\n".join(audit.problems)
+    assert set(audit.visited) == set(CHECKED), set(CHECKED) ^ set(audit.visited)
