@@ -26,7 +26,7 @@ from django.utils import timezone
 from govreach.entitlements import steps
 from govreach.entitlements.config import CycleConfig, load_cycle_config
 from govreach.entitlements.engines import DuckDBEngine, Engine, SparkEngine, spark_session
-from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkMismatch
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkCorrection, LinkMismatch
 from govreach.entitlements.selectors import entitlements_in_force_arrow
 from govreach.packs.loader import Pack, load_pack
 
@@ -239,8 +239,21 @@ def _step_read(run: _Run) -> dict[str, int]:
         else:
             rows[table] = run.engine.load_arrow(table, schema.empty_table())
     rows["in_force"] = run.engine.load_arrow("in_force", entitlements_in_force_arrow(run.cycle.pack_id))
+    rows["manual_links"] = run.engine.load_arrow("manual_links", manual_links_arrow(run.cycle.pack_id))
     run.progress.advance(1)
     return rows
+
+
+def manual_links_arrow(pack_id: str) -> pa.Table:
+    """Supply points a reviewer linked by hand (the latest correction of each): they win over every rule."""
+    latest: dict[str, str] = {}
+    corrections = LinkCorrection.objects.filter(pack_id=pack_id).order_by("created_at", "pk")
+    for cpe, household in corrections.values_list("supply_point_code", "household_key").iterator():
+        latest[cpe] = household
+    return pa.table(
+        {"cpe": list(latest), "tax_household_id": list(latest.values())},
+        schema=pa.schema([("cpe", pa.string()), ("tax_household_id", pa.string())]),
+    )
 
 
 def _sql_step(

@@ -175,9 +175,11 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         same += f" AND p.tax_year = {tax_year}"
     if cfg.strategy.tax_authority == "every_cycle":
         same += " AND 1 = 0"
+    # A supply point a reviewer linked by hand is always re-read, so the correction takes effect at once.
     contracts = f"""
-        SELECT c.*, p.cpe IS NULL AS is_rechecked
+        SELECT c.*, p.cpe IS NULL OR m.cpe IS NOT NULL AS is_rechecked
         FROM customers_ranked c LEFT JOIN prev_links p ON {same}
+        LEFT JOIN manual_links m ON m.cpe = c.cpe
         WHERE c.listing_rank = 1"""
     order = cfg.linkage.order
     hits = {
@@ -203,7 +205,8 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
                     WHERE c.is_rechecked AND NOT c.is_nif_known GROUP BY c.cpe""",
             )
         )
-    household_cases, method_cases = [], []
+    household_cases = ["WHEN ml.cpe IS NOT NULL THEN ml.tax_household_id"]
+    method_cases = ["WHEN ml.cpe IS NOT NULL THEN 'manual'"]
     for rule in order:
         if rule == "tax_number":
             household_cases.append("WHEN c.is_nif_known THEN c.nif_household")
@@ -217,6 +220,7 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
                CASE {" ".join(method_cases)} END AS link_method,
                an.n AS address_and_name_hits, a.n AS address_hits
         FROM contracts c
+        LEFT JOIN manual_links ml ON ml.cpe = c.cpe
         LEFT JOIN hits_address_and_name an ON an.cpe = c.cpe
         LEFT JOIN hits_address a ON a.cpe = c.cpe
         WHERE c.is_rechecked"""
