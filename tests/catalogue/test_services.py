@@ -35,7 +35,7 @@ def test_loading_a_pack_records_what_the_catalogue_shows(pt_service_pack: Servic
         "PT",
     )
     assert row.titles["pt"].startswith("Tarifa social de energia")
-    assert row.languages == ["pt", "en"]
+    assert row.languages == ["en", "pt", "pt-BR", "bn", "ko"]
     assert row.legal_basis[0]["reference"] == "Decreto-Lei 138-A/2010"
     assert row.path == str(PT_PACK_DIR.resolve())
     assert len(row.digest) == 64

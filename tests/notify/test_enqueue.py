@@ -76,7 +76,7 @@ def test_a_regional_language_falls_back_to_its_base_language(bd_service_pack: Se
 
 
 def test_a_language_the_pack_lacks_falls_back_to_english(bd_service_pack: ServicePack) -> None:
-    message = enqueue_hearing(language="ko")
+    message = enqueue_hearing(language="fr")
     assert message.language == "en" and message.body.startswith("e-Mutation case MUT-2024-0042: your hearing")
 
 

@@ -25,16 +25,17 @@ def message_problems(pack: Path) -> list[PackProblem]:
     return [p for p in check_pack(pack) if "/messages/" in p.file]
 
 
-def test_the_shipped_e_mutation_messages_are_sound_in_bengali_and_english() -> None:
+def test_the_shipped_e_mutation_messages_are_sound_in_every_pack_language() -> None:
     builder = _PackBuilder(BD_PACK_DIR)
-    messages = load_messages(builder, BD_PACK_DIR, ("bn", "en"))
+    messages = load_messages(builder, BD_PACK_DIR, ("en", "pt", "pt-BR", "bn", "ko"))
     assert builder.problems == []
     expected = {
         "application_received", "documents_incomplete", "report_filed", "hearing_scheduled",
         "decision_approved", "decision_rejected", "record_ready", "case_overdue", "payment_received",
         "consent_code", "login_code",
     }  # fmt: skip
-    assert expected <= set(messages["bn"]) and set(messages["bn"]) == set(messages["en"])
+    assert expected <= set(messages["bn"])
+    assert all(set(messages[lang]) == set(messages["en"]) for lang in ("pt", "pt-BR", "bn", "ko"))
     assert "{reference}" in messages["bn"]["application_received"].sms
     assert "১,০০০" in messages["bn"]["decision_approved"].email_body
 
@@ -70,7 +71,7 @@ def test_a_message_missing_in_one_language_names_the_id_and_the_language(tmp_pat
     (pack / "messages" / "bn.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
     [problem] = message_problems(pack)
     assert problem.file == "bd-land-mutation/messages/bn.yaml"
-    assert problem.message == "no message 'report_filed' in bn (en has it)"
+    assert problem.message == "no message 'report_filed' in bn (en, pt, pt-BR, ko has it)"
     assert problem.fix is not None and problem.fix.startswith("add report_filed:")
 
 
@@ -117,11 +118,14 @@ def test_printf_and_shell_placeholders_are_reported(tmp_path: Path) -> None:
 def test_a_placeholder_used_in_one_language_only_is_reported(tmp_path: Path) -> None:
     pack = copy_bd_pack(tmp_path)
     replace_in(pack / "messages" / "en.yaml", "Receipt number {receipt}.", "Receipt number {reciept}.")
-    [problem] = message_problems(pack)
-    # en still fills in {receipt} in its email; bn never fills in the misspelt name en now uses.
-    assert problem.file == "bd-land-mutation/messages/bn.yaml"
-    assert problem.field == "payment_received"
-    assert problem.message == "the bn text never fills in {reciept}, which en does"
+    problems = message_problems(pack)
+    # en still fills in {receipt} in its email; the other languages never fill in the misspelt name.
+    assert {p.file for p in problems} == {
+        f"bd-land-mutation/messages/{lang}.yaml" for lang in ("pt", "pt-BR", "bn", "ko")
+    }
+    bengali = next(p for p in problems if p.file.endswith("/bn.yaml"))
+    assert bengali.field == "payment_received"
+    assert bengali.message == "the bn text never fills in {reciept}, which en does"
 
 
 def test_an_sms_longer_than_two_segments_is_reported(tmp_path: Path) -> None:
@@ -140,7 +144,7 @@ def test_a_messages_file_for_a_language_the_pack_does_not_declare_is_reported(tm
     (pack / "messages" / "fr.yaml").write_text("{}\n", encoding="utf-8")
     [problem] = message_problems(pack)
     assert problem.file == "bd-land-mutation/messages/fr.yaml"
-    assert "languages: bn, en" in problem.message
+    assert "languages: en, pt, pt-BR, bn, ko" in problem.message
 
 
 def test_the_published_schema_describes_the_messages_file() -> None:
