@@ -107,6 +107,8 @@ class Audit:
     problems: list[str] = field(default_factory=list)
 
     def check(self, page: Page, what: str) -> None:
+        # A click may still be navigating: axe must run on the page that finished loading.
+        page.wait_for_load_state("load")
         name = resolve(urlparse(page.url).path)
         key = f"{name.namespace}:{name.url_name}"
         self.visited[key] = self.visited.get(key, 0) + 1
@@ -209,10 +211,14 @@ def _review_for_reviewer() -> int:
 
     for outcome in CycleOutcome.objects.filter(outcome__in=CONTESTABLE_OUTCOMES).order_by("pk")[:200]:
         snapshot = cycle_customers_snapshot(outcome.cycle)
-        rows = duckdb.execute(
-            "SELECT DISTINCT national_id FROM read_parquet(?) WHERE cpe = ? AND national_id IS NOT NULL",
-            [snapshot.as_posix(), outcome.unit_key],
-        ).fetchall()
+        rows = (
+            duckdb.connect()
+            .execute(
+                "SELECT DISTINCT national_id FROM read_parquet(?) WHERE cpe = ? AND national_id IS NOT NULL",
+                [snapshot.as_posix(), outcome.unit_key],
+            )
+            .fetchall()
+        )
         person = Person.objects.filter(national_id__in=[r[0] for r in rows]).first()
         if person is None:
             continue

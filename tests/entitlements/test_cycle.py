@@ -181,9 +181,13 @@ def test_every_linked_household_the_truth_file_calls_eligible_is_granted(
     registries: Path, run_cycle: RunCycle
 ) -> None:
     cycle = run_cycle(FIRST_ON)
-    truth = duckdb.sql(
-        f"SELECT cpe FROM '{registries}/truth/pt_expected_eligibility.parquet' WHERE is_electricity_eligible"
-    ).fetchall()
+    truth = (
+        duckdb.connect()
+        .sql(
+            f"SELECT cpe FROM '{registries}/truth/pt_expected_eligibility.parquet' WHERE is_electricity_eligible"
+        )
+        .fetchall()
+    )
     eligible = {cpe for (cpe,) in truth}
     linked = set(
         CycleOutcome.objects.filter(cycle=cycle).exclude(household_key="").values_list("unit_key", flat=True)

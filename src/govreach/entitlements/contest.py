@@ -103,9 +103,13 @@ def contestable_for_citizen(
     if outcome is None:
         raise ReviewError("no ended tariff nor refusal to grant it for this supply point in the latest cycle")
     snapshot = cycle_customers_snapshot(cycle)
-    holders = duckdb.execute(
-        "SELECT DISTINCT national_id FROM read_parquet(?) WHERE cpe = ?", [snapshot.as_posix(), code]
-    ).fetchall()
+    holders = (
+        duckdb.connect()
+        .execute(
+            "SELECT DISTINCT national_id FROM read_parquet(?) WHERE cpe = ?", [snapshot.as_posix(), code]
+        )
+        .fetchall()
+    )
     if (person.national_id,) not in holders:
         raise ReviewError("only the contract holder of this supply point can contest it")
     return None, cycle
@@ -291,9 +295,14 @@ def _household_exists(cycle: Cycle, household_key: str) -> bool:
     path = registries / "registries" / f"{config.registries.tax}.parquet"
     if not path.exists():
         path = registries / f"{config.registries.tax}.parquet"
-    row = duckdb.execute(
-        "SELECT count(*) FROM read_parquet(?) WHERE tax_household_id = ?", [path.as_posix(), household_key]
-    ).fetchone()
+    row = (
+        duckdb.connect()
+        .execute(
+            "SELECT count(*) FROM read_parquet(?) WHERE tax_household_id = ?",
+            [path.as_posix(), household_key],
+        )
+        .fetchone()
+    )
     return bool(row and row[0])
 
 

@@ -129,10 +129,14 @@ def step_entitlements(ctx: DemoContext) -> StepReport:
             )
     sample = Path(settings.VAR_DIR) / "demo" / f"customer-list-{supplier_id}.csv"
     sample.parent.mkdir(parents=True, exist_ok=True)
-    rows = duckdb.execute(
-        f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM read_parquet(?) WHERE supplier_id = ? ORDER BY cpe",  # noqa: S608
-        [customers_dataset_path(registries).as_posix(), supplier_id],
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM read_parquet(?) WHERE supplier_id = ? ORDER BY cpe",  # noqa: S608
+            [customers_dataset_path(registries).as_posix(), supplier_id],
+        )
+        .fetchall()
+    )
     with sample.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(REQUIRED_COLUMNS)

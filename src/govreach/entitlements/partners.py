@@ -467,11 +467,15 @@ def partner_cycle_get(cycle_id: int | None, pack_id: str = PACK_ID) -> Cycle | N
 def _supply_points_of(partner: Partner, cycle: Cycle) -> list[str]:
     """The supplier's supply points in the cycle; a point two suppliers listed is answered to neither."""
     snapshot = cycle_customers_snapshot(cycle)
-    rows = duckdb.execute(
-        "SELECT cpe FROM read_parquet(?) GROUP BY cpe "
-        "HAVING count(DISTINCT supplier_id) = 1 AND min(supplier_id) = ? ORDER BY cpe",
-        [snapshot.as_posix(), partner.supplier_id],
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            "SELECT cpe FROM read_parquet(?) GROUP BY cpe "
+            "HAVING count(DISTINCT supplier_id) = 1 AND min(supplier_id) = ? ORDER BY cpe",
+            [snapshot.as_posix(), partner.supplier_id],
+        )
+        .fetchall()
+    )
     return [str(r[0]) for r in rows]
 
 
