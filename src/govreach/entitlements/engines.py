@@ -146,21 +146,10 @@ class DuckDBEngine:
 
 
 def spark_session(*, app_name: str = "govreach-cycle", memory: str = "1g", cores: int = 2) -> Any:
-    """A Spark local session for cycles: no UI, loopback only, few shuffle partitions."""
-    from pyspark.sql import SparkSession
+    """A Spark local session for cycles: the process-wide one of :mod:`govreach.spark`."""
+    from govreach.spark import spark_session as shared_session
 
-    return (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", memory)
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", str(cores * 2))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
-    )
+    return shared_session(app_name=app_name, memory=memory, cores=cores)
 
 
 class SparkEngine:

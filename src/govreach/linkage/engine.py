@@ -7,8 +7,6 @@ Splink training and scoring move to the chosen engine, behind `Engine.register`.
 from __future__ import annotations
 
 import importlib.util
-import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -52,26 +50,10 @@ def open_engine(name: Literal["duckdb", "spark"], con: duckdb.DuckDBPyConnection
         from splink import DuckDBAPI
 
         return Engine(name, DuckDBAPI(connection=con), con)
-    from pyspark.sql import SparkSession
     from splink import SparkAPI
-    from splink.internals.spark.jar_location import similarity_jar_location
 
-    # An existing session (a cluster's) is reused; otherwise a local one on this machine's cores.
-    spark = (
-        SparkSession.builder.master(os.environ.get("GOVREACH_SPARK_MASTER", "local[2]"))
-        .appName("govreach-linkage")
-        .config("spark.ui.enabled", "false")
-        # Splink's string similarity functions (jaro_winkler...) as Spark UDFs, from the jar it ships.
-        .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", os.environ.get("GOVREACH_SPARK_PARTITIONS", "8"))
-        .getOrCreate()
-    )
-    # A session made elsewhere (a cycle's) may lack the jar: add it to this session's class path.
-    jars = spark.sparkContext.getConf().get("spark.jars", "") or ""
-    if similarity_jar_location() not in jars:
-        spark.sql(f"ADD JAR '{similarity_jar_location()}'")
-    if not spark.sparkContext.getCheckpointDir():
-        # Splink checkpoints intermediate tables to cut Spark's lineage; it needs a folder for them.
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="govreach-spark-checkpoints-"))
+    from govreach.spark import spark_session
+
+    spark = spark_session(app_name="govreach-linkage")
     db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     return Engine(name, db_api, con, spark=spark)
