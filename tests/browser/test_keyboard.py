@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.browser import site
 
 from govreach.catalogue.services import service_pack_load
@@ -117,9 +118,18 @@ def fill_by_keyboard(page: Page, answers: dict[str, Any], button: str = "Save an
             continue
         value = answers[answer_for]
         if isinstance(value, Path):
-            with page.expect_file_chooser() as chooser:
-                page.keyboard.press("Space")
-            chooser.value.set_files(value)
+            chooser_file = None
+            # Space opens a file input's dialog, as Enter does; a busy machine can swallow the first.
+            for key in ("Space", "Enter", "Space"):
+                try:
+                    with page.expect_file_chooser(timeout=10_000) as chooser:
+                        page.keyboard.press(key)
+                except PlaywrightTimeoutError:
+                    continue
+                chooser_file = chooser.value
+                break
+            assert chooser_file is not None, "the file input never opened its dialog from the keyboard"
+            chooser_file.set_files(value)
         elif isinstance(value, Choose):
             page.keyboard.type(value.label)  # a select's type-ahead picks the option
             assert page.evaluate("document.activeElement.selectedOptions[0].text").startswith(value.label)
