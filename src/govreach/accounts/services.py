@@ -103,7 +103,7 @@ def staff_totp_device_start(*, user: User) -> StaffTOTPDevice:
     administrator's act (delete the device), never a self-service page.
     """
     with transaction.atomic():
-        device, _ = StaffTOTPDevice.objects.select_for_update().get_or_create(
+        device, _ = StaffTOTPDevice.objects.select_for_update(of=("self",)).get_or_create(
             user=user, defaults={"secret": pyotp.random_base32(32)}
         )
         if device.is_confirmed:
@@ -314,7 +314,7 @@ def intermediary_create(*, user: User, centre_name: str, area: Area) -> Intermed
 
 def _open_consent(*, citizen: CitizenAccount, intermediary: Intermediary, pack_id: str) -> Consent | None:
     return (
-        Consent.objects.select_for_update()
+        Consent.objects.select_for_update(of=("self",))
         .filter(citizen=citizen, intermediary=intermediary, pack_id=pack_id, revoked_at__isnull=True)
         .first()
     )
@@ -369,7 +369,7 @@ def consent_confirm(*, consent: Consent, code: str) -> Consent:
     _code_check(row=row, code=code)
     assert row is not None  # _code_check refuses a missing code
     with transaction.atomic():
-        locked = Consent.objects.select_for_update().get(pk=consent.pk)
+        locked = Consent.objects.select_for_update(of=("self",)).get(pk=consent.pk)
         if locked.revoked_at is not None:
             raise ConsentNotPending()
         locked.method = Consent.Method.OTP
@@ -458,7 +458,9 @@ def consent_revoke(*, consent: Consent, by_user: User) -> Consent:
     """
     with transaction.atomic():
         locked = (
-            Consent.objects.select_for_update().select_related("citizen", "intermediary").get(pk=consent.pk)
+            Consent.objects.select_for_update(of=("self",))
+            .select_related("citizen", "intermediary")
+            .get(pk=consent.pk)
         )
         allowed = by_user.is_superuser or by_user.pk in (locked.citizen.user_id, locked.intermediary.user_id)
         if not allowed:

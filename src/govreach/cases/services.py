@@ -358,7 +358,7 @@ def application_draft_save(
     if errors:
         raise AnswersInvalid(errors)
     draft = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .filter(applicant=owner, submitted_by=applicant, pack_id=pack_id, form_id=form_id, state=DRAFT)
         .first()
     )
@@ -509,7 +509,7 @@ def payment_request(*, application: Application, purpose: str) -> Payment:
     A fee is payable only when the workflow says: before submission ('application') or in its state
     (the Tk 1,100 after approval). A paid or pending payment of the same purpose is returned as it is.
     """
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
     pack = pack_of(application)
     workflow = _workflow(pack)
     fee = workflow.fees.get(purpose)
@@ -544,7 +544,7 @@ def payment_request(*, application: Application, purpose: str) -> Payment:
 @transaction.atomic
 def payment_start(*, payment: Payment) -> PaymentStart:
     """Open the payment at the provider and keep its reference; returns where to send the payer."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
     if payment.status != Payment.Status.PENDING:
         raise CaseError("this payment is not waiting to be paid", field="payment")
     start = payment_provider().start(payment)
@@ -559,7 +559,7 @@ def payment_confirm(*, payment: Payment, provider_reference: str, by_user: Any =
 
     Idempotent: confirming a paid payment again changes nothing. A refused confirmation marks it failed.
     """
-    payment = Payment.objects.select_for_update().select_related("application").get(pk=payment.pk)
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("application").get(pk=payment.pk)
     if payment.status == Payment.Status.PAID:
         return payment
     application = payment.application
@@ -667,7 +667,7 @@ def application_submit(*, application: Application, by_user: Any, idempotency_ke
     if earlier is not None:
         return Submission(earlier, None, True)
     given = application
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
     if not _may_act_as_applicant(application, by_user):
         raise NotPermitted("only the applicant, or who filed for them, may submit this application")
     if not application.is_draft:
@@ -793,7 +793,9 @@ def case_transition(
     applicant's SMS is queued in this same transaction. ``by_user=None`` is the system itself.
     """
     given = application
-    application = Application.objects.select_for_update().select_related("area").get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("area").get(pk=application.pk)
+    )
     pack = pack_of(application)
     workflow = _workflow(pack)
     transition = workflow.transitions.get(transition_id)
@@ -1035,7 +1037,7 @@ def record_issue(*, application: Application) -> RecordCopy:
 
     Taken by the system: it is the workflow's step with ``effect: record`` from the current state.
     """
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
     existing = RecordCopy.objects.filter(application=application).first()
     if existing is not None:
         return existing
@@ -1064,7 +1066,10 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> list[Applicatio
     now = now or timezone.now()
     escalated: list[Application] = []
     candidates = (
-        Application.objects.select_for_update().exclude(state=DRAFT).filter(_overdue_q(now)).order_by("pk")
+        Application.objects.select_for_update(of=("self",))
+        .exclude(state=DRAFT)
+        .filter(_overdue_q(now))
+        .order_by("pk")
     )
     packs: dict[tuple[str, str], Pack] = {}
     for application in candidates:

@@ -47,7 +47,7 @@ def service_pack_load(*, pack: Pack) -> ServicePack:
     Reloading a known version with changed files or from another folder updates its row in place;
     loading an older version keeps the newer one active (use ``service_pack_activate`` to roll back).
     """
-    versions = list(ServicePack.objects.select_for_update().filter(pack_id=pack.id))
+    versions = list(ServicePack.objects.select_for_update(of=("self",)).filter(pack_id=pack.id))
     fields = _pack_fields(pack)
     row = next((v for v in versions if v.version == pack.version), None)
     if row is not None:
@@ -71,9 +71,9 @@ def service_pack_load(*, pack: Pack) -> ServicePack:
 @transaction.atomic
 def service_pack_activate(*, service_pack: ServicePack) -> ServicePack:
     """Make this stored version the one in force for its pack (a roll-back or roll-forward)."""
-    ServicePack.objects.select_for_update().filter(pack_id=service_pack.pack_id, is_active=True).exclude(
-        pk=service_pack.pk
-    ).update(is_active=False)
+    ServicePack.objects.select_for_update(of=("self",)).filter(
+        pack_id=service_pack.pack_id, is_active=True
+    ).exclude(pk=service_pack.pk).update(is_active=False)
     # Written whatever the in-memory flag says: the caller's instance may predate a newer load.
     ServicePack.objects.filter(pk=service_pack.pk).update(is_active=True)
     service_pack.is_active = True

@@ -212,8 +212,16 @@ def review_transition(
     back or back-dated to it. ``uphold`` keeps the decision. Both record a Decision with the reason.
     """
     data = dict(data or {})
-    review = EntitlementReview.objects.select_for_update().select_related("application").get(pk=review.pk)
-    application = Application.objects.select_for_update().select_related("area").get(pk=review.application_id)
+    review = (
+        EntitlementReview.objects.select_for_update(of=("self",))
+        .select_related("application")
+        .get(pk=review.pk)
+    )
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .get(pk=review.application_id)
+    )
     review.application = application
     workflow = _workflow(review.pack_id)
     transition = workflow.transitions.get(transition_id)
@@ -348,7 +356,7 @@ def _back_date(review: EntitlementReview, eligible_from: dt.date) -> Entitlement
     code = review.supply_point_code
     household = link_current(review)
     in_force = (
-        Entitlement.objects.select_for_update()
+        Entitlement.objects.select_for_update(of=("self",))
         .filter(
             pack_id=review.pack_id,
             unit_key=code,

@@ -595,7 +595,7 @@ def entitlement_refuse(
 
     Final: no later cycle overturns it (the customer's right to object, Lei 7-A/2016, art. 121).
     """
-    locked = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    locked = Entitlement.objects.select_for_update(of=("self",)).get(pk=entitlement.pk)
     if locked.status == Entitlement.Status.REFUSED:
         return locked
     if locked.status != Entitlement.Status.ACTIVE:

@@ -267,7 +267,7 @@ def outbox_resend(*, message: OutboxMessage, by_user: AbstractBaseUser) -> Outbo
     ``resend_log``. Permission is the caller's to check; NotResendable for any other status.
     """
     with transaction.atomic():
-        locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        locked = OutboxMessage.objects.select_for_update(of=("self",)).get(pk=message.pk)
         if locked.status not in (OutboxMessage.Status.FAILED, OutboxMessage.Status.CANCELLED):
             raise NotResendable(
                 f"message #{locked.pk} is {locked.status}; only a failed or cancelled one is resent"

@@ -294,7 +294,9 @@ def referral_create(
                 area=area,
             )
         existing = (
-            OutreachRegistration.objects.select_for_update().filter(pack_id=pack.id, person=person).first()
+            OutreachRegistration.objects.select_for_update(of=("self",))
+            .filter(pack_id=pack.id, person=person)
+            .first()
         )
         facts: dict[str, Any] = dict(existing.facts) if existing is not None else {}
         for key, fact in outreach.intake_facts.items():
@@ -425,7 +427,7 @@ def _schedule_neighbourhood(
     nurses = {a.user_id: a.user for a in assignments}
     summary.nurses += len(nurses)
     regs = list(
-        OutreachRegistration.objects.select_for_update()
+        OutreachRegistration.objects.select_for_update(of=("self",))
         .filter(
             pack_id=pack.id,
             area__path__startswith=home.path,
@@ -600,10 +602,10 @@ def visit_record_save(
     if bad_kinds:
         raise OutreachInputError({"onward": f"unknown referral kind '{bad_kinds[0]}'"})
     with transaction.atomic():
-        visit = Visit.objects.select_for_update().select_related("registration").get(pk=visit.pk)
+        visit = Visit.objects.select_for_update(of=("self",)).select_related("registration").get(pk=visit.pk)
         if visit.status == Visit.Status.DONE:
             raise OutreachInputError({"visit": "this visit is already recorded"})
-        reg = OutreachRegistration.objects.select_for_update().get(pk=visit.registration_id)
+        reg = OutreachRegistration.objects.select_for_update(of=("self",)).get(pk=visit.registration_id)
         now = timezone.now()
         record = VisitRecord.objects.create(
             visit=visit, answers=clean, has_consent=has_consent, notes=notes.strip(),
@@ -655,7 +657,7 @@ def visit_record_save(
 def onward_referral_follow_up(*, referral: OnwardReferral, acting_user: User) -> OnwardReferral:
     """Mark an onward referral as followed up (the person reached the clinic or service)."""
     with transaction.atomic():
-        fresh = OnwardReferral.objects.select_for_update().get(pk=referral.pk)
+        fresh = OnwardReferral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
         if fresh.status == OnwardReferral.Status.OPEN:
             fresh.status = OnwardReferral.Status.FOLLOWED_UP
             fresh.followed_up_at = timezone.now()

@@ -248,7 +248,7 @@ def registration_create(
     is_eligible = result.decisions[programme.eligibility_decision]
     priority = float(result.outputs.get(programme.priority_output) or 0)  # type: ignore[arg-type]
     with transaction.atomic():
-        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        cohort = Cohort.objects.select_for_update(of=("self",)).get(pk=cohort.pk)
         _open_cohort(cohort)
         student = _person_for(identity)
         if Registration.objects.filter(cohort=cohort, student=student).exists():
@@ -355,7 +355,7 @@ def registration_create_batch(
     results = batch_decide(pack.ruleset, [typed for _i, _r, typed in good], on=decided_on)
     created: list[Registration] = []
     with transaction.atomic():
-        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        cohort = Cohort.objects.select_for_update(of=("self",)).get(pk=cohort.pk)
         _open_cohort(cohort)
         taken: set[str] = set()
         for (line, row, typed), result in zip(good, results, strict=True):
@@ -472,7 +472,7 @@ def programme_allocate(*, cohort: Cohort, seed: str, by: User | None = None) -> 
     pack = active_pack(cohort.pack_id)
     programme = programme_of(pack)
     with transaction.atomic():
-        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        cohort = Cohort.objects.select_for_update(of=("self",)).get(pk=cohort.pk)
         if cohort.status != Cohort.Status.OPEN:
             raise ProgrammeError(
                 f"The places of this cohort were already allocated with the seed '{cohort.lottery_seed}'."
@@ -564,7 +564,7 @@ def allocation_free(
     day = on or timezone.localdate()
     programme = programme_of(active_pack(allocation.cohort.pack_id))
     with transaction.atomic():
-        Cohort.objects.select_for_update().get(pk=allocation.cohort_id)
+        Cohort.objects.select_for_update(of=("self",)).get(pk=allocation.cohort_id)
         current = Allocation.objects.select_related("cohort").get(pk=allocation.pk)
         if current.status not in (Allocation.Status.ALLOCATED, Allocation.Status.WAITING):
             raise ProgrammeError("This place was already given up.")
@@ -580,7 +580,7 @@ def allocation_free(
         if not (was_allocated and programme.waiting_list_open_on(day, year=current.cohort.year)):
             return None
         first = (
-            Allocation.objects.select_for_update()
+            Allocation.objects.select_for_update(of=("self",))
             .select_related("registration__student", "registration__cohort")
             .filter(cohort_id=current.cohort_id, status=Allocation.Status.WAITING)
             .order_by("waiting_rank")

@@ -682,7 +682,7 @@ def _import_run_start(
     """Resume the unfinished run of this file and mapping, or start one (quarantining unparseable lines)."""
     mapping_digest = mapping.digest()
     run = (
-        ImportRun.objects.select_for_update()
+        ImportRun.objects.select_for_update(of=("self",))
         .filter(source=source, file_digest=file_digest, mapping_digest=mapping_digest)
         .exclude(status=ImportRun.Status.FINISHED)
         .order_by("-started_at")
@@ -875,7 +875,7 @@ def _records_adopt_person(pairs: list[tuple[int, int]]) -> int:
 
 
 def _record_link_decide(*, link_id: int, acting_user: AbstractBaseUser, status: str, note: str) -> RecordLink:
-    link = RecordLink.objects.select_for_update().get(pk=link_id)
+    link = RecordLink.objects.select_for_update(of=("self",)).get(pk=link_id)
     if link.status != RecordLink.Status.REVIEW:
         raise LinkPersistError(f"link {link_id} is {link.status}, not waiting for review")
     link.status = status

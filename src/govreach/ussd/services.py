@@ -219,7 +219,7 @@ def ussd_request_handle(*, session_id: str, service_code: str, phone: str, text_
     phone_digest = conf.keyed_digest(phone, purpose="phone")
     text_digest = conf.keyed_digest(text_path, purpose="text")
     with transaction.atomic():
-        session, created = UssdSession.objects.select_for_update().get_or_create(
+        session, created = UssdSession.objects.select_for_update(of=("self",)).get_or_create(
             session_id=session_id,
             defaults={"phone_digest": phone_digest, "service_code": service_code[:40], "started_at": now},
         )
