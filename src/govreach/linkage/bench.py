@@ -97,7 +97,7 @@ def bench_linkage(
     )
 
 
-if __name__ == "__main__":  # pragma: no cover - manual runs: python -m govreach.linkage.bench N [source]
+if __name__ == "__main__":  # manual runs: python -m govreach.linkage.bench N [source]
     import json
     import sys
 
