@@ -6,6 +6,9 @@ Django's ``makemessages`` needs xgettext; this does the same in pure Python with
   Django's own ``templatize``, the step ``makemessages`` uses, then Babel's Python extractor);
 - update: merge the template into ``src/govreach/locale/<locale>/LC_MESSAGES/django.po`` for each
   locale (new ids come in empty, vanished ids are dropped, translations are kept);
+- an app with a ``locale`` folder of its own (``src/govreach/<app>/locale/``) keeps its strings there,
+  in a catalogue of its own, which Django finds by itself: teams working on different apps never edit the
+  same catalogue;
 - compile: write ``django.mo`` next to each ``.po`` (fuzzy and empty entries are left out, as msgfmt does).
 
 Usage: ``python scripts/messages.py [extract|update|compile|all]`` (default ``all``).
@@ -16,6 +19,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +36,29 @@ LOCALES = ("pt", "pt_BR", "bn", "ko")
 KEYWORDS = ("_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy")
 CONTEXT_KEYWORDS = ("pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy")
 SKIP_DIRS = {"locale", "migrations", "__pycache__"}
+CREATION_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _files(suffix: str) -> Iterator[Path]:
-    for path in sorted(SOURCE.rglob(f"*{suffix}")):
-        if not SKIP_DIRS.intersection(path.relative_to(SOURCE).parts):
-            yield path
+def app_locale_dirs() -> list[Path]:
+    """The ``locale`` folders of the apps that keep a catalogue of their own."""
+    return sorted(p for p in SOURCE.glob("*/locale") if p.is_dir())
+
+
+def locale_dirs() -> list[Path]:
+    """Every catalogue's folder: the project's, then each app's own."""
+    return [LOCALE_DIR, *app_locale_dirs()]
+
+
+def _files(suffix: str, locale_dir: Path = LOCALE_DIR) -> Iterator[Path]:
+    """The source files whose strings belong to the catalogue in ``locale_dir``."""
+    root = SOURCE if locale_dir == LOCALE_DIR else locale_dir.parent
+    own_apps = {p.parent for p in app_locale_dirs()} - {root}
+    for path in sorted(root.rglob(f"*{suffix}")):
+        if SKIP_DIRS.intersection(path.relative_to(root).parts):
+            continue
+        if any(path.is_relative_to(app) for app in own_apps):
+            continue  # that app keeps its strings in its own catalogue
+        yield path
 
 
 Message = tuple[int, str | tuple[str, str], str | None, list[str]]
@@ -58,17 +79,21 @@ def _python_messages(code: str) -> Iterator[Message]:
         yield lineno, msgid, context, [str(c) for c in comments or ()]
 
 
-def extract() -> Catalog:
-    """The catalogue template: every interface string of the Python code and the templates."""
+def extract(locale_dir: Path = LOCALE_DIR) -> Catalog:
+    """The catalogue template of ``locale_dir``: every interface string of its Python code and templates."""
     from django.conf import settings
 
     if not settings.configured:
         settings.configure(USE_I18N=True)
     from django.utils.translation.template import templatize
 
-    catalog = Catalog(project="GovReach", charset="utf-8", fuzzy=False)
-    sources: list[tuple[Path, str]] = [(p, p.read_text(encoding="utf-8")) for p in _files(".py")]
-    sources += [(p, templatize(p.read_text(encoding="utf-8"), origin=str(p))) for p in _files(".html")]
+    # A fixed creation date and no source locations in the .po files: regenerating a catalogue changes
+    # only the strings, so two branches that each add strings merge without conflicts.
+    catalog = Catalog(project="GovReach", charset="utf-8", fuzzy=False, creation_date=CREATION_DATE)
+    sources: list[tuple[Path, str]] = [(p, p.read_text(encoding="utf-8")) for p in _files(".py", locale_dir)]
+    sources += [
+        (p, templatize(p.read_text(encoding="utf-8"), origin=str(p))) for p in _files(".html", locale_dir)
+    ]
     for path, code in sources:
         where = str(path.relative_to(ROOT))
         for lineno, msgid, context, comments in _python_messages(code):
@@ -76,8 +101,8 @@ def extract() -> Catalog:
     return catalog
 
 
-def _po_path(locale: str) -> Path:
-    return LOCALE_DIR / locale / "LC_MESSAGES" / "django.po"
+def po_path(locale: str, locale_dir: Path = LOCALE_DIR) -> Path:
+    return locale_dir / locale / "LC_MESSAGES" / "django.po"
 
 
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
@@ -88,13 +113,21 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 def write_catalog(catalog: Catalog, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_output=True, ignore_obsolete=True)
+        write_po(
+            handle,
+            catalog,
+            width=100,
+            omit_header=False,
+            sort_output=True,
+            ignore_obsolete=True,
+            no_location=path.suffix == ".po",
+        )
 
 
-def update(template: Catalog) -> None:
+def update(template: Catalog, locale_dir: Path = LOCALE_DIR) -> None:
     """Merge ``template`` into every locale's .po, keeping the translations already made."""
     for locale in LOCALES:
-        path = _po_path(locale)
+        path = po_path(locale, locale_dir)
         if path.exists():
             catalog = read_catalog(path, locale)
         else:
@@ -112,10 +145,11 @@ def mo_bytes(catalog: Catalog) -> bytes:
 
 
 def compile_all() -> None:
-    for locale in LOCALES:
-        path = _po_path(locale)
-        if path.exists():
-            path.with_suffix(".mo").write_bytes(mo_bytes(read_catalog(path, locale)))
+    for locale_dir in locale_dirs():
+        for locale in LOCALES:
+            path = po_path(locale, locale_dir)
+            if path.exists():
+                path.with_suffix(".mo").write_bytes(mo_bytes(read_catalog(path, locale)))
 
 
 def main(argv: list[str]) -> int:
@@ -124,12 +158,13 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     if step in {"extract", "update", "all"}:
-        template = extract()
-        if step == "extract":
-            write_catalog(template, LOCALE_DIR / "django.pot")
-        else:
-            update(template)
-        print(f"{len(template)} interface strings")
+        for locale_dir in locale_dirs():
+            template = extract(locale_dir)
+            if step == "extract":
+                write_catalog(template, locale_dir / "django.pot")
+            else:
+                update(template, locale_dir)
+            print(f"{locale_dir.relative_to(ROOT)}: {len(template)} interface strings")
     if step in {"compile", "all"}:
         compile_all()
     return 0

@@ -68,6 +68,12 @@ EXCLUDED: dict[str, str] = {
     "set_language": "POST-only (Django's set_language): stores the language, then redirects back",
     "ussd:callback": "USSD gateway callback: POST, plain-text 'CON '/'END ' screens, not HTML",
     "ussd:sms_inbound": "SMS gateway webhook: POST of an inbound SMS, answered by SMS, not HTML",
+    # --- audit (issue 8)
+    # --- feedback and grievances (issue 8)
+    # --- transparency: dashboards, open data, budgets (issue 8)
+    # --- policy: dry runs, versions, pilots (issue 9)
+    # --- govstack (issue 10)
+    # --- ops and security (issue 11)
 }
 
 

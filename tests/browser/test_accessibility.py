@@ -83,6 +83,12 @@ CHECKED: dict[str, str] = {
     "entitlements:review": "tariff reviewer",
     "entitlements:counter": "tariff counter",
     "entitlements:partner": "energy supplier (partner)",
+    # --- audit (issue 8)
+    # --- feedback and grievances (issue 8)
+    # --- transparency: dashboards, open data, budgets (issue 8)
+    # --- policy: dry runs, versions, pilots (issue 9)
+    # --- govstack (issue 10)
+    # --- ops and security (issue 11)
 }
 
 

@@ -44,19 +44,34 @@ def messages() -> ModuleType:
     return _messages_script()
 
 
-@pytest.fixture(scope="module")
-def template(messages: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    """The interface strings as the code and templates are now, written and read back as a .pot."""
-    pot = tmp_path_factory.mktemp("locale") / "django.pot"
-    messages.write_catalog(messages.extract(), pot)
+def _template(messages: ModuleType, folder: Path, locale_dir: Path) -> Catalog:
+    """The interface strings of one catalogue as the code and templates are now, written and read back."""
+    pot = folder / "django.pot"
+    messages.write_catalog(messages.extract(locale_dir), pot)
     catalog: Catalog = messages.read_catalog(pot)
     return catalog
 
 
-def _po(messages: ModuleType, locale: str) -> Catalog:
-    catalog: Catalog = messages.read_catalog(
-        messages.LOCALE_DIR / locale / "LC_MESSAGES" / "django.po", locale
-    )
+@pytest.fixture(scope="module")
+def template(messages: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The project catalogue's strings (src/govreach/locale)."""
+    return _template(messages, tmp_path_factory.mktemp("locale"), messages.LOCALE_DIR)
+
+
+@pytest.fixture(scope="module")
+def templates(messages: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Catalog]:
+    """Every catalogue's strings: the project's and each app's own (src/govreach/<app>/locale)."""
+    return {
+        locale_dir: _template(messages, tmp_path_factory.mktemp("locale"), locale_dir)
+        for locale_dir in messages.locale_dirs()
+    }
+
+
+def _po(messages: ModuleType, locale: str, locale_dir: Path | None = None) -> Catalog:
+    path = messages.po_path(locale, locale_dir or messages.LOCALE_DIR)
+    if not path.exists():
+        return Catalog(locale=locale)
+    catalog: Catalog = messages.read_catalog(path, locale)
     return catalog
 
 
@@ -87,9 +102,28 @@ def _untranslated(template: Catalog, catalog: Catalog) -> list[str]:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_every_interface_string_is_translated(messages: ModuleType, template: Catalog, locale: str) -> None:
-    missing = _untranslated(template, _po(messages, locale))
-    assert not missing, f"{len(missing)} interface strings without a {locale} translation: {missing[:10]}"
+def test_every_interface_string_is_translated(
+    messages: ModuleType, templates: dict[Path, Catalog], locale: str
+) -> None:
+    for locale_dir, template in templates.items():
+        missing = _untranslated(template, _po(messages, locale, locale_dir))
+        where = locale_dir.relative_to(ROOT)
+        assert not missing, (
+            f"{len(missing)} strings of {where} without a {locale} translation: {missing[:10]}"
+        )
+
+
+def test_an_app_with_its_own_catalogue_keeps_its_strings_out_of_the_project_one(
+    messages: ModuleType, templates: dict[Path, Catalog]
+) -> None:
+    apps = [d.parent.relative_to(ROOT) for d in templates if d != messages.LOCALE_DIR]
+    for locale_dir, template in templates.items():
+        wheres = [Path(where) for m in template if m.id for where, _ in m.locations]
+        if locale_dir == messages.LOCALE_DIR:
+            assert not [w for w in wheres if any(w.is_relative_to(app) for app in apps)]
+        else:
+            app = locale_dir.parent.relative_to(ROOT)
+            assert all(w.is_relative_to(app) for w in wheres), (app, wheres)
 
 
 def test_an_empty_or_fuzzy_translation_counts_as_missing() -> None:
@@ -109,16 +143,19 @@ def test_an_empty_or_fuzzy_translation_counts_as_missing() -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_committed_mo_file_is_compiled_from_the_po_file(messages: ModuleType, locale: str) -> None:
-    po = messages.LOCALE_DIR / locale / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    assert mo.exists(), f"{mo} is missing: run make messages and commit it"
-    assert mo.read_bytes() == messages.mo_bytes(_po(messages, locale)), f"{mo} is stale: run make messages"
+    for locale_dir in messages.locale_dirs():
+        po = messages.po_path(locale, locale_dir)
+        mo = po.with_suffix(".mo")
+        assert po.exists(), f"{po} is missing: run make messages and commit it"
+        assert mo.exists(), f"{mo} is missing: run make messages and commit it"
+        expected = messages.mo_bytes(_po(messages, locale, locale_dir))
+        assert mo.read_bytes() == expected, f"{mo} is stale: run make messages"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_interface_translations_keep_the_placeholders(messages: ModuleType, locale: str) -> None:
     wrong = []
-    for message in _po(messages, locale):
+    for message in (m for d in messages.locale_dirs() for m in _po(messages, locale, d)):
         if not message.id or not message.string:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)

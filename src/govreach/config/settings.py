@@ -56,6 +56,12 @@ INSTALLED_APPS = [
     "govreach.programmes",
     "govreach.web",
     "govreach.ussd",
+    "govreach.audit",
+    "govreach.feedback",
+    "govreach.transparency",
+    "govreach.policy",
+    "govreach.govstack",
+    "govreach.ops",
     "govreach.api",
 ]
 

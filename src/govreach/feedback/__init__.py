@@ -1,0 +1,1 @@
+"""Satisfaction ratings after a completed service, and grievances with deadlines and escalation."""

@@ -1,0 +1,1 @@
+"""GovStack building-block APIs over GovReach's own model."""

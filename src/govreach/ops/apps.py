@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "govreach.ops"
+    verbose_name = "Operations: backup, restore and deployment checks"

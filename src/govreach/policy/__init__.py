@@ -1,0 +1,1 @@
+"""Dry runs of rule changes, pack versions with approval, and pilots in chosen areas."""

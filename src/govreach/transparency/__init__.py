@@ -1,0 +1,1 @@
+"""Public figures per service and area, open data with disclosure control, and budgets."""
