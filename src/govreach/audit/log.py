@@ -90,6 +90,7 @@ _PERSONAL_KEY_PARTS = (
 )
 _MAX_DETAIL_KEYS = 20
 _ROLE_CACHE_ATTR = "_audit_role_label"
+_ROLE_SESSION_KEY = "audit.role"
 
 
 class AuditDetailError(ValueError):
@@ -223,10 +224,18 @@ def role_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
 
 
 def _request_role_label(request: HttpRequest, user: AbstractBaseUser | AnonymousUser) -> str:
+    """The role label, kept for the session (roles are read again at the next sign-in)."""
     cached = getattr(request, _ROLE_CACHE_ATTR, None)
     if cached is not None and cached[0] == user.pk:
         return str(cached[1])
-    label = role_label(user)
+    session = getattr(request, "session", None)
+    stored = session.get(_ROLE_SESSION_KEY) if session is not None and user.pk is not None else None
+    if isinstance(stored, list) and len(stored) == 2 and stored[0] == user.pk:
+        label = str(stored[1])
+    else:
+        label = role_label(user)
+        if session is not None and user.pk is not None:
+            session[_ROLE_SESSION_KEY] = [user.pk, label]
     setattr(request, _ROLE_CACHE_ATTR, (user.pk, label))
     return label
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
+from govreach.audit.demo import step_audit
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
 from govreach.entitlements.demo import step_entitlements
 from govreach.outreach.demo import step_outreach
@@ -106,6 +107,7 @@ SETUP_STEPS: list[Step] = [
     step_outreach,
     step_entitlements,
     step_programmes,
+    step_audit,
     step_urls,
 ]
 
