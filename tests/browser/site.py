@@ -69,6 +69,7 @@ EXCLUDED: dict[str, str] = {
     "ussd:callback": "USSD gateway callback: POST, plain-text 'CON '/'END ' screens, not HTML",
     "ussd:sms_inbound": "SMS gateway webhook: POST of an inbound SMS, answered by SMS, not HTML",
     # --- audit (issue 8)
+    "audit:export": "a file download (CSV or JSON lines of a period), not HTML",
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
     # --- policy: dry runs, versions, pilots (issue 9)

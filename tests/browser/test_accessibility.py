@@ -84,6 +84,7 @@ CHECKED: dict[str, str] = {
     "entitlements:counter": "tariff counter",
     "entitlements:partner": "energy supplier (partner)",
     # --- audit (issue 8)
+    "audit:entries": "auditor",
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
     # --- policy: dry runs, versions, pilots (issue 9)
@@ -339,6 +340,19 @@ def test_every_page_has_no_axe_violations(
             audit.goto(officer, f"{base}/staff/outbox/?lang=en", "outbox")
         finally:
             settings.DEBUG = False
+
+        # Auditor: the audit log (the visits above are in it).
+        from govreach.audit.demo import DEMO_AUDITOR
+
+        auditor = fresh()
+        site.staff_sign_in(auditor, base, DEMO_AUDITOR)
+        audit.goto(auditor, f"{base}/audit/?lang=en", "audit log")
+        audit.goto(
+            auditor,
+            f"{base}/audit/?lang=en&date_from=2026-02-01&date_to=2026-01-01",
+            "audit log: error",
+            status=400,
+        )
 
         # Outreach: nurse, hospital partner, coordinator.
         nurse = fresh()

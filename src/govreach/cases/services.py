@@ -31,6 +31,7 @@ from django.utils import timezone
 from govreach.accounts.models import CitizenAccount
 from govreach.accounts.phones import InvalidPhone, phone_normalise
 from govreach.accounts.selectors import consent_active, intermediary_for, staff_can_act
+from govreach.audit.log import audit_record
 from govreach.cases.models import (
     DRAFT,
     Application,
@@ -1104,6 +1105,7 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> list[Applicatio
             note=f"past the {reason}",
             data={"role": role, "previous_role": previous},
         )
+        audit_record(action="case.escalate", subject=application, detail={"role": role})
         if overall:
             _notify(application, "case_overdue", pack, key="overdue")
         escalated.append(application)
