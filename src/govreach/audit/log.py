@@ -165,8 +165,9 @@ def _check_detail(detail: Mapping[str, DetailValue] | None) -> dict[str, DetailV
                     f"Audit detail {key!r}: a number this long may be a phone or id number."
                 )
         elif isinstance(value, float):
-            if not math.isfinite(value):
-                raise AuditDetailError(f"Audit detail {key!r} is not a finite number.")
+            # Beyond 1e15 a float prints in exponent form, which PostgreSQL's jsonb would give back as an int.
+            if not math.isfinite(value) or abs(value) >= 1e15:
+                raise AuditDetailError(f"Audit detail {key!r} is not a finite number below 1e15.")
         elif isinstance(value, str):
             if not _DETAIL_STR_RE.match(value) or _LONG_DIGITS_RE.search(value):
                 raise AuditDetailError(
