@@ -229,7 +229,9 @@ def _request_role_label(request: HttpRequest, user: AbstractBaseUser | Anonymous
     cached = getattr(request, _ROLE_CACHE_ATTR, None)
     if cached is not None and cached[0] == user.pk:
         return str(cached[1])
-    session = getattr(request, "session", None)
+    # Kept in the session only for its own user (not, say, for the user a sign-out just ended).
+    own = getattr(getattr(request, "user", None), "pk", None) == user.pk
+    session = getattr(request, "session", None) if own else None
     stored = session.get(_ROLE_SESSION_KEY) if session is not None and user.pk is not None else None
     if isinstance(stored, list) and len(stored) == 2 and stored[0] == user.pk:
         label = str(stored[1])

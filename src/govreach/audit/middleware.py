@@ -10,6 +10,7 @@ and one INSERT, under the chain lock). A view that records an explicit entry in 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from govreach.audit.recording import (
     admin_person_model,
 )
 
+_UNSAFE_ACTION_RE = re.compile(r"[^a-z0-9_]")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -44,9 +46,9 @@ def _is_audited_user(request: HttpRequest, user: AbstractBaseUser | AnonymousUse
 def _action_base(request: HttpRequest) -> str:
     match = request.resolver_match
     assert match is not None
-    namespace = "api" if request.path.startswith("/api/") else ".".join(match.namespaces) or "site"
-    name = (match.url_name or "page").lower().replace("-", "_")
-    return f"{namespace}.{name}"
+    namespaces = ["api"] if request.path.startswith("/api/") else match.namespaces or ["site"]
+    parts = [_UNSAFE_ACTION_RE.sub("_", part.lower()) for part in (*namespaces, match.url_name or "page")]
+    return ".".join(part if part[:1].isalpha() else f"x{part}" for part in parts)
 
 
 def _kwarg_detail(kwargs: Mapping[str, Any]) -> dict[str, DetailValue]:
