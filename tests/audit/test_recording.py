@@ -157,3 +157,26 @@ def test_an_admin_view_of_a_person_is_recorded() -> None:
     assert client.get(f"/admin/registry/person/{person.pk}/change/").status_code == 200
     [entry] = _entries("admin.registry_person_change.view")
     assert entry.person_id == person.pk and entry.detail["model"] == "registry.person"
+
+
+@pytest.mark.django_db
+def test_a_partner_api_call_is_recorded_with_the_partner_and_its_token() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from govreach.entitlements.partners import partner_create, partner_token_create
+
+    partner = partner_create(supplier_id="SUP-1", name="Supplier One")
+    token, raw = partner_token_create(partner=partner, name="billing")
+    bad_list = SimpleUploadedFile("customers.csv", b"cpe\nPT0001\n", content_type="text/csv")
+    response = Client().post(
+        "/api/v1/partners/customer-lists",
+        {"file": bad_list},
+        headers={"Authorization": f"Bearer {raw}", "Information-Mediator-Client": "GOV/PT/SUP-1/billing"},
+    )
+    assert response.status_code == 422
+    [entry] = _entries("api.customer_list_post")
+    assert (entry.actor_id, entry.actor_role, entry.channel) == (None, "partner-token", "api")
+    assert entry.client == "GOV/PT/SUP-1/billing"
+    assert entry.detail == {"status": 422, "method": "POST", "partner_id": partner.pk, "token_id": token.pk}
+    assert Client().post("/api/v1/partners/customer-lists", {"file": bad_list}).status_code == 401
+    assert len(_entries("api.customer_list_post")) == 1  # an anonymous call is not a partner's action
