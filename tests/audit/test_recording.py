@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.web.conftest import PHONE, citizen_sign_in, staff_client
 from tests.web.test_staff import file_application
 
-from govreach.accounts.models import CitizenAccount
+from govreach.accounts.models import CitizenAccount, Intermediary
 from govreach.audit.chain import verify_chain
 from govreach.audit.log import canonical_fields, person_data_usage
 from govreach.audit.models import AuditEntry
@@ -65,7 +65,6 @@ def case(officers: dict[str, User]) -> Application:
     application = file_application()
     person = Person.objects.create(given_name="Rahima", family_name="Begum", national_id="1987654321")
     CitizenAccount.objects.filter(phone=PHONE).update(person=person)
-    AuditEntry.objects.all()  # nothing to clear: only requests are recorded
     return application
 
 
@@ -180,3 +179,31 @@ def test_a_partner_api_call_is_recorded_with_the_partner_and_its_token() -> None
     assert entry.detail == {"status": 422, "method": "POST", "partner_id": partner.pk, "token_id": token.pk}
     assert Client().post("/api/v1/partners/customer-lists", {"file": bad_list}).status_code == 401
     assert len(_entries("api.customer_list_post")) == 1  # an anonymous call is not a partner's action
+
+
+@pytest.mark.usefixtures("emutation")
+def test_an_intermediary_acting_for_a_citizen_is_recorded_on_the_assisted_channel(
+    intermediary: Intermediary,
+) -> None:
+    from tests.web.test_apply import _consent
+
+    citizen_sign_in(Client(), PHONE)
+    person = Person.objects.create(given_name="Rahima")
+    citizen = CitizenAccount.objects.get(phone=PHONE)
+    CitizenAccount.objects.filter(pk=citizen.pk).update(person=person)
+    operator = staff_client(intermediary.user)
+    consent = _consent(operator, intermediary)
+    assert operator.get("/services/bd-land-mutation/apply/").status_code in (200, 302)
+    started = AuditEntry.objects.filter(action__startswith="web.apply_start").order_by("seq").last()
+    assert started is not None
+    assert (started.acting_for_citizen_id, started.person_id, started.channel) == (
+        citizen.pk,
+        person.pk,
+        "assisted",
+    )
+    assert started.actor_username == intermediary.user.username and "intermediary" in started.actor_role
+    consent_step = AuditEntry.objects.get(action="accounts.assist_code")
+    assert consent_step.detail == {"status": 302, "method": "POST"}
+    assert (consent_step.acting_for_citizen_id, consent_step.person_id) == (citizen.pk, person.pk)
+    assert consent.is_active
+    assert person_data_usage(person).first() == started

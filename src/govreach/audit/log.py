@@ -20,6 +20,18 @@ Design
   name personal fields; strings are short tokens without spaces (so no full names or addresses), with
   no run of 7 or more digits (so no phone or national id numbers) and no ``@``.
 
+Where entries come from
+-----------------------
+- ``govreach.audit.middleware.AuditMiddleware`` (in ``settings.MIDDLEWARE``): every state-changing
+  request and every successful view of a page declared in ``recording.PERSON_PAGES`` by a signed-in
+  staff user, intermediary, partner (session or API token) or auditor; action = the URL name.
+- Explicit calls where the state changes outside a request: ``cycle.run`` (entitlements
+  ``cycle_run``), ``outreach.targeting.run`` (``targeting_run``), ``registry.import``
+  (``registry_source_import``), ``case.escalate`` (``cases_escalate_overdue``); and the auditor's own
+  reading of the log (``audit.view``, ``audit.export``).
+- Other apps call ``audit_record(request=...)`` inside their service's transaction for the record to
+  commit or roll back with the change; the middleware then adds no second entry for that request.
+
 Threat model (what this does and does not protect against)
 ----------------------------------------------------------
 - Someone who can write the database but does not hold the key (a DBA, an SQL injection, a stolen
