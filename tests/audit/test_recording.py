@@ -207,3 +207,23 @@ def test_an_intermediary_acting_for_a_citizen_is_recorded_on_the_assisted_channe
     assert (consent_step.acting_for_citizen_id, consent_step.person_id) == (citizen.pk, person.pk)
     assert consent.is_active
     assert person_data_usage(person).first() == started
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_log_read_only() -> None:
+    from tests.web.conftest import make_staff_user
+
+    from govreach.audit.log import audit_record
+
+    entry = audit_record(action="case.view", detail={"case_id": 1})
+    user = make_staff_user("admin-2")
+    User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    client = staff_client(user)
+    assert client.get("/admin/audit/auditentry/").status_code == 200
+    assert client.get("/admin/audit/auditentry/add/").status_code == 403
+    assert client.post(f"/admin/audit/auditentry/{entry.seq}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/audit/auditentry/{entry.seq}/change/", {"action": "case.act"}).status_code == 403
+    )
+    assert AuditEntry.objects.get(seq=entry.seq).action == "case.view"
+    assert verify_chain().is_ok
