@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from govreach.transparency.disclosure import Group, protect
 
 # Counts recorded on an area that also has published areas below it go to a synthetic child with this
 # suffix, so that every parent is exactly the sum of its children (an additive hierarchy).
+T = TypeVar("T")
+
 UNLOCATED_SUFFIX = "~"
 UNLOCATED_LEVEL = "not located further"
 
@@ -43,6 +46,26 @@ class Cube:
     relations: tuple[Relation, ...]
     areas: dict[str, AreaNode] = field(default_factory=dict)
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Where each counted area's counts went in the cube (itself, or its "not located further" child).
+    placed: dict[str, str] = field(default_factory=dict)
+
+    def lineage(self, code: str) -> list[str]:
+        """``code`` and every area above it in the cube, nearest first."""
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current in self.areas:
+            chain.append(current)
+            current = self.areas[current].parent_code
+        return chain
+
+    def gather(self, values_at: Mapping[str, list[T]]) -> dict[str, list[T]]:
+        """Per cube area, the values of every counted area at or below it (``values_at``: by area code
+        where they happened), for figures that do not add up, such as a median."""
+        gathered: dict[str, list[T]] = defaultdict(list)
+        for code, values in values_at.items():
+            for area in self.lineage(self.placed.get(code, code)):
+                gathered[area].extend(values)
+        return gathered
 
     def children(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = defaultdict(list)
@@ -102,7 +125,9 @@ def cube_build(
     for code, values in sorted(located.items()):
         node = areas[code]
         target = code
+        cube.placed[code] = code
         if code in with_descendants:
+            cube.placed[code] = code + UNLOCATED_SUFFIX
             target = code + UNLOCATED_SUFFIX
             cube.areas[target] = AreaNode(target, node.name, UNLOCATED_LEVEL, code, node.depth + 1)
         for ancestor in [target, *lineage(code)] if target != code else lineage(code):
