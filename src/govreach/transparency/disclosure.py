@@ -15,7 +15,8 @@ complementary suppression) unless nothing else is left, because an empty cell is
 is structurally empty), and then the pair protects nothing.
 
 Secondary suppression runs to a fixpoint of two steps: (1) in every group with exactly one suppressed
-cell, also suppress its smallest non-zero published cell; (2) audit what an attacker could still derive
+cell, also suppress its smallest non-zero published part (its total only when no part is left, since a
+hidden total spreads to every level above); (2) audit what an attacker could still derive
 and, for each suppressed cell still recoverable, suppress one more cell beside it. The audit solves the
 linear system of all published groups (a cell is recoverable when its unit vector lies in the row space
 of the equations over the suppressed cells: computed modulo a large prime, which can only find more
@@ -161,7 +162,10 @@ def protect(cells: Mapping[Hashable, int], groups: Sequence[Group], *, threshold
             changed = False
             for group in groups:
                 if sum(1 for k in group.members if k in hidden) == 1:
-                    pick = _complement(group.members, cells, hidden, zeros=False)
+                    # Parts before the total: a hidden total spreads up through every level above it.
+                    pick = _complement(group.parts, cells, hidden, zeros=False)
+                    if pick is None:
+                        pick = _complement(group.members, cells, hidden, zeros=False)
                     if pick is None:
                         pick = _complement(group.members, cells, hidden, zeros=True)
                     if pick is not None:
