@@ -284,7 +284,7 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
         threshold = conf.min_count()
         count_measures = list(COUNT_DESCRIPTIONS)
         descriptor = {
-            "profile": "tabular-data-package",
+            "profile": "data-package",
             "name": "govreach-public-figures",
             "title": "GovReach public figures: service performance, take-up, outcomes and budgets",
             "description": (
