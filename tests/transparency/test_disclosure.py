@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.transparency.attacker import attack
 
 from govreach.transparency.cube import AreaNode, Relation, cube_build
 from govreach.transparency.disclosure import Group, protect, recoverable
-from tests.transparency.attacker import attack
 
 THRESHOLD = 10
 

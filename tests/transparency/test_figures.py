@@ -4,12 +4,12 @@ each under disclosure control; the snapshot pages read."""
 from __future__ import annotations
 
 import pytest
+from tests.transparency.attacker import attack
+from tests.transparency.conftest import NOW, MakeApplications
 
 from govreach.packs.loader import Pack
 from govreach.transparency.figures import pack_figures, published_for, snapshot_refresh
 from govreach.transparency.models import Snapshot
-from tests.transparency.attacker import attack
-from tests.transparency.conftest import NOW, MakeApplications
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,9 @@ def test_published_cells_resist_the_attacker_on_real_figures(bd_pack: Pack, busy
     (published,) = pack_figures(bd_pack, now=NOW)
     areas = {a["code"]: AreaNode(**a) for a in published.areas}
     # Rebuild the relations a reader knows and attack what was published.
-    cube = cube_build(variables=APPLICATION_VARIABLES, relations=APPLICATION_RELATIONS, counts_at={}, areas=areas)
+    cube = cube_build(
+        variables=APPLICATION_VARIABLES, relations=APPLICATION_RELATIONS, counts_at={}, areas=areas
+    )
     cube.areas = areas
     groups = cube.groups()
     cells = {(code, v): value for code, row in published.counts.items() for v, value in row.items()}

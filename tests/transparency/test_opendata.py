@@ -12,11 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from frictionless import Package, validate
+from tests.transparency.conftest import MakeApplications
 
 from govreach.packs.loader import Pack
 from govreach.transparency.opendata import opendata_export
 from govreach.transparency.services import budget_load_pack
-from tests.transparency.conftest import PACK_ID, MakeApplications
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,9 @@ ASHULIA, KULLA = "BD-30260101", "BD-30260201"
 
 
 @pytest.fixture
-def exported(bd_pack: Pack, bd_service_pack: object, make_applications: MakeApplications, tmp_path: Path) -> Path:
+def exported(
+    bd_pack: Pack, bd_service_pack: object, make_applications: MakeApplications, tmp_path: Path
+) -> Path:
     make_applications(ASHULIA, 30, days=10)
     make_applications(ASHULIA, 12, outcome="rejected", days=40)
     make_applications(KULLA, 4, days=12)
@@ -73,7 +75,13 @@ def test_no_personal_data_in_the_files(exported: Path) -> None:
     assert "BD-2026-" not in text and "applicant" not in text and "udc-operator" not in text
 
 
-def test_export_command_and_download_page(bd_pack: Pack, bd_service_pack: object, make_applications: MakeApplications, opendata_dir: Path, tmp_path: Path) -> None:
+def test_export_command_and_download_page(
+    bd_pack: Pack,
+    bd_service_pack: object,
+    make_applications: MakeApplications,
+    opendata_dir: Path,
+    tmp_path: Path,
+) -> None:
     make_applications(ASHULIA, 12, days=10)
     call_command("opendata", "export", "--out", str(tmp_path / "cli"))
     assert (tmp_path / "cli" / "service_counts.parquet").is_file()

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from tests.transparency.conftest import PACK_ID, MakeApplications, signed_in
 
 from govreach.packs.loader import Pack
 from govreach.registry.models import Area
 from govreach.transparency.figures import snapshot_refresh
 from govreach.transparency.models import BudgetLine
 from govreach.transparency.services import budget_load_pack
-from tests.transparency.conftest import PACK_ID, MakeApplications, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,10 @@ def test_dashboard_is_public_with_charts_and_tables(figures: None) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert len(response.content) < PAGE_LIMIT_BYTES
-    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-applications-title"' in html
+    assert (
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-applications-title"'
+        in html
+    )
     assert '<title id="chart-applications-title">' in html
     assert "<caption>" in html and '<th scope="col"' in html and '<th scope="row"' in html
     assert "<script" not in html
@@ -55,7 +58,13 @@ def test_a_small_area_shows_the_suppression_marker_not_its_count(figures: None) 
 
 def test_numbers_follow_the_readers_locale(figures: None, bd_pack: Pack) -> None:
     BudgetLine.objects.create(
-        pack_id=PACK_ID, year=2026, area=Area.objects.get(code="BD"), line="Servers", amount=Decimal("1234567.5"), currency="BDT", source="t"
+        pack_id=PACK_ID,
+        year=2026,
+        area=Area.objects.get(code="BD"),
+        line="Servers",
+        amount=Decimal("1234567.5"),
+        currency="BDT",
+        source="t",
     )
     html = Client().get(f"/transparency/services/{PACK_ID}/", HTTP_ACCEPT_LANGUAGE="pt").content.decode()
     assert "1.234.567,50" in html or "1 234 567,50" in html or "1\u00a0234\u00a0567,50" in html

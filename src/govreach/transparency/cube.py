@@ -7,9 +7,9 @@ Pure Python (no Django): ``govreach.transparency.figures`` fills it from the dat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from govreach.transparency.disclosure import Group, protect
 
@@ -88,7 +88,8 @@ class Cube:
 
     def published(self, *, threshold: int) -> dict[tuple[str, str], int | None]:
         """Every cell as published: its count, or None where disclosure control suppresses it."""
-        hidden = protect(self.counts, self.groups(), threshold=threshold)
+        # Mapping keys are invariant: the cube's (area, variable) keys are the Hashable cells protect takes.
+        hidden = protect(cast(Mapping[Hashable, int], self.counts), self.groups(), threshold=threshold)
         return {key: (None if key in hidden else value) for key, value in self.counts.items()}
 
 

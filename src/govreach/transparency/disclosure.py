@@ -136,7 +136,9 @@ def _interval_pinned(
     return {k for k in hidden if low[k] == high[k]}
 
 
-def recoverable(cells: Mapping[Hashable, int], groups: Sequence[Group], hidden: set[Hashable]) -> set[Hashable]:
+def recoverable(
+    cells: Mapping[Hashable, int], groups: Sequence[Group], hidden: set[Hashable]
+) -> set[Hashable]:
     """Hidden cells an attacker can still recover exactly from the published cells and groups."""
     if not hidden:
         return set()

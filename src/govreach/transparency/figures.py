@@ -373,7 +373,9 @@ def _fees_collected(pack: Pack, *, year: int, threshold: int) -> dict[str, Any] 
     return {"amount": str(found[0]["total"]), "currency": found[0]["currency"], "payments": found[0]["n"]}
 
 
-def pack_figures(pack: Pack, *, now: dt.datetime | None = None, threshold: int | None = None) -> list[Published]:
+def pack_figures(
+    pack: Pack, *, now: dt.datetime | None = None, threshold: int | None = None
+) -> list[Published]:
     """Every year's published figures of one service (not stored: ``snapshot_refresh`` stores them)."""
     now = now or timezone.now()
     today = timezone.localdate(now)

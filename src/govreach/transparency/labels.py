@@ -72,8 +72,20 @@ SECTIONS: tuple[tuple[str, Promise, tuple[str, ...], tuple[str, ...], str], ...]
         ("completion_rate_pct", "digital_share_pct"),
         "started",
     ),
-    ("take_up", _("Take-up of the entitlement"), ("enrolled", "estimated_eligible"), ("take_up_pct",), "enrolled"),
-    ("outreach", _("Visits and coverage"), ("eligible", "registered", "visits_done"), ("coverage_pct",), "visits_done"),
+    (
+        "take_up",
+        _("Take-up of the entitlement"),
+        ("enrolled", "estimated_eligible"),
+        ("take_up_pct",),
+        "enrolled",
+    ),
+    (
+        "outreach",
+        _("Visits and coverage"),
+        ("eligible", "registered", "visits_done"),
+        ("coverage_pct",),
+        "visits_done",
+    ),
     (
         "programme",
         _("Programme outcomes"),

@@ -38,8 +38,12 @@ class BudgetLine(models.Model):
     class Meta:
         ordering = ("pack_id", "-year", "area__path", "line")
         constraints = (
-            models.UniqueConstraint(fields=("pack_id", "year", "area", "line"), name="transparency_budget_line"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="transparency_budget_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=("pack_id", "year", "area", "line"), name="transparency_budget_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="transparency_budget_amount_not_negative"
+            ),
         )
 
     def __str__(self) -> str:

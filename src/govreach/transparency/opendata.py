@@ -96,11 +96,25 @@ def _columns_counts() -> list[Column]:
     return [
         Column("service", "string", "The service (its pack id)", arrow=pa.string()),
         Column("year", "integer", "The calendar year the figure is about", "year", pa.int32()),
-        Column("area_code", "string", "The area's code (ISO 3166-2 and national codes below)", arrow=pa.string()),
+        Column(
+            "area_code", "string", "The area's code (ISO 3166-2 and national codes below)", arrow=pa.string()
+        ),
         Column("area_name", "string", "The area's name", arrow=pa.string()),
-        Column("area_level", "string", "The area's level (country, region, district, local...)", arrow=pa.string()),
-        Column("parent_code", "string", "The code of the area above (empty for the country)", arrow=pa.string()),
-        Column("measure", "string", "What is counted: see the list in this field's constraints", arrow=pa.string()),
+        Column(
+            "area_level",
+            "string",
+            "The area's level (country, region, district, local...)",
+            arrow=pa.string(),
+        ),
+        Column(
+            "parent_code", "string", "The code of the area above (empty for the country)", arrow=pa.string()
+        ),
+        Column(
+            "measure",
+            "string",
+            "What is counted: see the list in this field's constraints",
+            arrow=pa.string(),
+        ),
         Column(
             "value",
             "integer",
@@ -108,7 +122,12 @@ def _columns_counts() -> list[Column]:
             "see the unit column",
             pa.int64(),
         ),
-        Column("unit", "string", "What one unit of the value is: people, households, visits...", arrow=pa.string()),
+        Column(
+            "unit",
+            "string",
+            "What one unit of the value is: people, households, visits...",
+            arrow=pa.string(),
+        ),
         Column("status", "string", "published, or suppressed (disclosure control)", arrow=pa.string()),
     ]
 
@@ -134,7 +153,12 @@ def _columns_budget() -> list[Column]:
         Column("line", "string", "What the money pays for", arrow=pa.string()),
         Column("amount", "number", "The amount budgeted", "see currency", pa.float64()),
         Column("currency", "string", "ISO 4217 currency code", arrow=pa.string()),
-        Column("is_illustrative", "boolean", "True: a figure made up for a demonstration, not real", arrow=pa.bool_()),
+        Column(
+            "is_illustrative",
+            "boolean",
+            "True: a figure made up for a demonstration, not real",
+            arrow=pa.bool_(),
+        ),
         Column("source", "string", "Where the figure comes from", arrow=pa.string()),
         Column("note", "string", "A note on the figure", arrow=pa.string()),
     ]
@@ -298,7 +322,9 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
                 + "; ".join(f"{k}: {v}" for k, v in {**COUNT_DESCRIPTIONS, **MEASURE_DESCRIPTIONS}.items())
             ),
             "created": timezone.now().replace(microsecond=0).isoformat(),
-            "licenses": [{"name": conf.LICENCE, "path": conf.LICENCE_URL, "title": "Creative Commons Attribution 4.0"}],
+            "licenses": [
+                {"name": conf.LICENCE, "path": conf.LICENCE_URL, "title": "Creative Commons Attribution 4.0"}
+            ],
             "sources": [
                 {"title": "GovReach case records (applications, decisions, payments)"},
                 {"title": "GovReach entitlement cycles (take-up)"},
@@ -333,7 +359,7 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
                 *_resources(
                     "budget_lines",
                     "Budget lines per service, year and area",
-                    "Budgets as entered by finance officers or loaded from the packs; illustrative lines are marked.",
+                    "Budgets from finance staff or from the packs; illustrative lines are marked.",
                     _columns_budget(),
                     None,
                 ),

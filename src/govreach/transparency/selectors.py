@@ -129,6 +129,7 @@ def budget_summary(*, published: Published, area_code: str, forgone: Any = None)
     kind = str(published.national.get("transaction", ""))
     transactions = counts.get(kind) if kind else None
     cost = {
-        currency: (_money(total / transactions) if transactions else None) for currency, total in totals.items()
+        currency: (_money(total / transactions) if transactions else None)
+        for currency, total in totals.items()
     }
     return BudgetSummary(lines, dict(totals), spending, transactions, kind, cost)

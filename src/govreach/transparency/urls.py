@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("transparency/open-data/", views.opendata, name="opendata"),
     path("transparency/open-data/files/<str:name>", views.opendata_file, name="opendata_file"),
     path("transparency/services/<slug:pack_id>/", views.dashboard, name="dashboard"),
-    path("transparency/services/<slug:pack_id>/areas/<str:area_code>/", views.dashboard, name="dashboard_area"),
+    path(
+        "transparency/services/<slug:pack_id>/areas/<str:area_code>/", views.dashboard, name="dashboard_area"
+    ),
     path("transparency/services/<slug:pack_id>/budget/", views.budget, name="budget"),
 ]

@@ -5,6 +5,7 @@ are entered by staff holding the finance role for the service.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,7 +61,7 @@ def _shown_measure(measure: str, value: float | None) -> str:
 def _section_context(published: Published, area_code: str, language: str) -> list[dict[str, Any]]:
     counts = published.counts.get(area_code, {})
     measures = published.measures.get(area_code, {})
-    children = [c for c in published.children(area_code)]
+    children = published.children(area_code)
     sections = []
     for section_id, title, count_ids, measure_ids, charted in SECTIONS:
         if section_id == "feedback" and not published.national.get("is_feedback_measured"):
@@ -69,7 +70,11 @@ def _section_context(published: Published, area_code: str, language: str) -> lis
         if charted not in published.variables:
             continue
         figures = [
-            {"label": str(COUNT_LABELS[v]), "shown": _shown_count(counts.get(v)), "is_suppressed": counts.get(v) is None}
+            {
+                "label": str(COUNT_LABELS[v]),
+                "shown": _shown_count(counts.get(v)),
+                "is_suppressed": counts.get(v) is None,
+            }
             for v in count_ids
             if v in published.variables
         ]
@@ -82,7 +87,7 @@ def _section_context(published: Published, area_code: str, language: str) -> lis
             for m in measure_ids
             if m in measures
         ]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for child in children[:MAX_BARS]:
             value = published.counts.get(child["code"], {}).get(charted)
             rows.append(
@@ -98,7 +103,10 @@ def _section_context(published: Published, area_code: str, language: str) -> lis
                     ],
                 }
             )
-        chart_title = _("%(figure)s by area, %(year)s") % {"figure": COUNT_LABELS[charted], "year": published.year}
+        chart_title = _("%(figure)s by area, %(year)s") % {
+            "figure": COUNT_LABELS[charted],
+            "year": published.year,
+        }
         chart = (
             bar_chart(
                 chart_id=f"chart-{section_id}",
@@ -130,12 +138,17 @@ def _budget_context(pack: Pack, published: Published, area_code: str) -> dict[st
         published=published, area_code=area_code, forgone=spec.forgone if spec else None
     )
     lines = [
-        {"line": b, "amount": formatting.money(b.amount, b.currency), "area": b.area.name} for b in summary.lines
+        {"line": b, "amount": formatting.money(b.amount, b.currency), "area": b.area.name}
+        for b in summary.lines
     ]
     spending = []
     for item in summary.spending:
         if item.amount is not None:
-            shown = formatting.money(item.amount, item.currency) if item.currency else formatting.number(item.amount)
+            shown = (
+                formatting.money(item.amount, item.currency)
+                if item.currency
+                else formatting.number(item.amount)
+            )
         elif item.quantity is not None and item.id in ("places_funded", "visits_made"):
             shown = formatting.number(item.quantity)
         else:
@@ -177,7 +190,11 @@ def dashboard(request: HttpRequest, pack_id: str, area_code: str | None = None) 
     language = get_language() or settings.LANGUAGE_CODE
     pack_language = choose_language(request, pack.languages)[0]
     years = published_for(pack)
-    context: dict[str, Any] = {"pack": pack, "pack_title": pack.title(pack_language), "pack_language": pack_language}
+    context: dict[str, Any] = {
+        "pack": pack,
+        "pack_title": pack.title(pack_language),
+        "pack_language": pack_language,
+    }
     if not years:
         return _render(request, "dashboard_empty.html", context)
     wanted = request.GET.get("year", "")
@@ -187,7 +204,7 @@ def dashboard(request: HttpRequest, pack_id: str, area_code: str | None = None) 
     area = published.area(code)
     if area is None:
         raise Http404("no published figures for this area")
-    lineage = []
+    lineage: list[dict[str, Any]] = []
     current: dict[str, Any] | None = area
     while current is not None:
         lineage.insert(0, current)
@@ -201,7 +218,9 @@ def dashboard(request: HttpRequest, pack_id: str, area_code: str | None = None) 
             "sections": _section_context(published, code, language),
             "threshold": published.threshold,
             "marker": conf.SUPPRESSED_MARKER,
-            "deadline_days": published.national.get("deadline_days") if "received" in published.variables else None,
+            "deadline_days": published.national.get("deadline_days")
+            if "received" in published.variables
+            else None,
             "computed_on": formatting.date_long(_parse_datetime(published.computed_at)),
             **_budget_context(pack, published, code),
         }
@@ -222,11 +241,24 @@ def _opendata_files() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     if not descriptor_path.is_file():
         return None, []
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    files = [{"name": "datapackage.json", "title": _("Data package descriptor (Frictionless, JSON)"), "size": descriptor_path.stat().st_size}]
+    files = [
+        {
+            "name": "datapackage.json",
+            "title": _("Data package descriptor (Frictionless, JSON)"),
+            "size": descriptor_path.stat().st_size,
+        }
+    ]
     for resource in descriptor.get("resources", []):
         path = folder / resource["path"]
         if path.is_file():
-            files.append({"name": resource["path"], "title": resource.get("title", ""), "size": path.stat().st_size, "format": resource.get("format", "")})
+            files.append(
+                {
+                    "name": resource["path"],
+                    "title": resource.get("title", ""),
+                    "size": path.stat().st_size,
+                    "format": resource.get("format", ""),
+                }
+            )
     return descriptor, files
 
 
@@ -255,8 +287,12 @@ def opendata_file(request: HttpRequest, name: str) -> FileResponse:
     _descriptor, files = _opendata_files()
     if name not in {f["name"] for f in files}:
         raise Http404("no such file")
-    content_type = {"csv": "text/csv", "json": "application/json"}.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-    response = FileResponse((conf.opendata_dir() / name).open("rb"), as_attachment=True, filename=name, content_type=content_type)
+    content_type = {"csv": "text/csv", "json": "application/json"}.get(
+        name.rsplit(".", 1)[-1], "application/octet-stream"
+    )
+    response = FileResponse(
+        (conf.opendata_dir() / name).open("rb"), as_attachment=True, filename=name, content_type=content_type
+    )
     return response
 
 
@@ -271,7 +307,10 @@ def budget(request: HttpRequest, pack_id: str) -> HttpResponse:
     if not areas:
         raise PermissionDenied("You hold no finance role for this service.")
     errors: dict[str, str] = {}
-    values = {k: request.POST.get(k, "").strip() for k in ("year", "area", "line", "amount", "currency", "source", "note")}
+    values = {
+        k: request.POST.get(k, "").strip()
+        for k in ("year", "area", "line", "amount", "currency", "source", "note")
+    }
     if request.method == "POST":
         area = next((a for a in areas if a.code == values["area"]), None)
         if area is None:
@@ -281,10 +320,8 @@ def budget(request: HttpRequest, pack_id: str) -> HttpResponse:
         if not values["line"]:
             errors["line"] = _("Enter what the money pays for.")
         amount: Decimal | None = None
-        try:
+        with contextlib.suppress(InvalidOperation):
             amount = Decimal(values["amount"].replace(",", ""))
-        except InvalidOperation:
-            pass
         if amount is None or amount < 0 or not amount.is_finite():
             errors["amount"] = _("Enter an amount of 0 or more, like 125000.50.")
         if not (len(values["currency"]) == 3 and values["currency"].isalpha()):

@@ -1,9 +1,9 @@
 """``govreach opendata``: recompute the published figures and write the open data.
 
-    govreach opendata refresh            recompute every service's figures and rewrite the files the
-                                         public download page serves (GOVREACH_TRANSPARENCY_OPENDATA_DIR)
-    govreach opendata export --out DIR   write the data package (CSV, Parquet, datapackage.json) to DIR
-    govreach opendata budgets            load the budget lines of every pack's data/budget.yaml
+govreach opendata refresh            recompute every service's figures and rewrite the files the
+                                     public download page serves (GOVREACH_TRANSPARENCY_OPENDATA_DIR)
+govreach opendata export --out DIR   write the data package (CSV, Parquet, datapackage.json) to DIR
+govreach opendata budgets            load the budget lines of every pack's data/budget.yaml
 """
 
 from __future__ import annotations
