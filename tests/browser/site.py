@@ -71,6 +71,7 @@ EXCLUDED: dict[str, str] = {
     # --- audit (issue 8)
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:opendata_file": "file download: one file of the open data package (CSV, Parquet, JSON)",
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
