@@ -14,12 +14,10 @@ from django.utils import timezone
 from govreach.accounts.models import StaffAssignment, StaffTOTPDevice
 from govreach.accounts.services import staff_assignment_create
 from govreach.registry.models import Area
-
 from govreach.transparency import conf
 from govreach.transparency.figures import service_packs, snapshot_refresh
 from govreach.transparency.opendata import opendata_export
 from govreach.transparency.services import budget_load_pack
-
 
 DEMO_FINANCE_USERNAME = "demo-finance"
 DEMO_FINANCE_PACK = "bd-land-mutation"
