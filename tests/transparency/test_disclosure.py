@@ -102,7 +102,7 @@ def tables(draw: st.DrawFn) -> dict[tuple[str, str], int]:
     return counts
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(tables())
 def test_no_suppressed_cell_of_a_random_table_can_be_recovered(counts: dict[tuple[str, str], int]) -> None:
     cube = _cube(counts)

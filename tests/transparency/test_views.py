@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from tests.transparency.conftest import PACK_ID, MakeApplications, signed_in
 
+from govreach.audit.models import AuditEntry
 from govreach.packs.loader import Pack
 from govreach.registry.models import Area
 from govreach.transparency.figures import snapshot_refresh
@@ -109,6 +110,8 @@ def test_finance_officer_adds_a_line_on_their_area_and_not_above(
     assert client.post(url, line).status_code == 302
     saved = BudgetLine.objects.get(line="Hearing rooms")
     assert saved.amount == Decimal("125000.50") and saved.currency == "BDT" and saved.created_by == finance
+    entry = AuditEntry.objects.filter(action="budget_line.save").get()
+    assert entry.detail == {"pack_id": PACK_ID, "year": 2026, "is_new": True}
     above = client.post(url, {**line, "area": "BD-3026", "line": "District office"})
     assert above.status_code == 400
     assert not BudgetLine.objects.filter(line="District office").exists()

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from pydantic import BaseModel, ConfigDict, Field
 
+from govreach.audit.log import audit_record
 from govreach.packs.loader import Pack
 from govreach.registry.models import Area
 from govreach.transparency.models import BudgetLine
@@ -110,7 +111,7 @@ def budget_line_create(
     """Record a budget line entered by a finance officer of ``pack_id`` on ``area`` or above it."""
     if not budget_areas_for(acting_user, pack_id=pack_id).filter(pk=area.pk).exists():
         raise PermissionDenied("You hold no finance role for this service on this area.")
-    budget_line, _created = BudgetLine.objects.update_or_create(
+    budget_line, created = BudgetLine.objects.update_or_create(
         pack_id=pack_id,
         year=year,
         area=area,
@@ -124,5 +125,12 @@ def budget_line_create(
             "loaded_from": "",
             "created_by": acting_user,
         },
+    )
+    # A staff action on public money: in the hash-chained log, in the same transaction.
+    audit_record(
+        action="budget_line.save",
+        actor=acting_user,
+        subject=budget_line,
+        detail={"pack_id": pack_id, "year": year, "is_new": created},
     )
     return budget_line
