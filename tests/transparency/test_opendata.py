@@ -93,3 +93,32 @@ def test_export_command_and_download_page(
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     assert Client().get("/transparency/open-data/files/..%2Fsecret").status_code == 404
     assert Client().get("/transparency/open-data/files/csv-only.json").status_code == 404
+
+
+def test_fees_collected_are_published_nationally_from_ten_payments_on(
+    bd_pack: Pack, bd_service_pack: object, make_applications: MakeApplications, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    from govreach.cases.models import Payment
+    from tests.transparency.conftest import NOW
+
+    apps = make_applications(ASHULIA, 12, days=10)
+    for app in apps[:9]:
+        Payment.objects.create(
+            application=app, purpose="court_fee", amount=Decimal(20), currency="BDT", provider="demo",
+            status=Payment.Status.PAID, paid_at=NOW,
+        )  # fmt: skip
+
+    def fees() -> dict[str, str]:
+        out = opendata_export(out=tmp_path / "out", refresh=True)
+        with (out / "spending.csv").open(encoding="utf-8") as handle:
+            return next(r for r in csv.DictReader(handle) if r["item"] == "fees_collected")
+
+    assert fees()["amount"] == "[c]"  # nine payments of Tk 20 would say how many paid
+    Payment.objects.create(
+        application=apps[9], purpose="court_fee", amount=Decimal(20), currency="BDT", provider="demo",
+        status=Payment.Status.PAID, paid_at=NOW,
+    )  # fmt: skip
+    row = fees()
+    assert row["amount"] == "200.0" and row["currency"] == "BDT" and row["quantity"] == "10"

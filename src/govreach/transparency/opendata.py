@@ -22,9 +22,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.utils import timezone
 
+from govreach.packs.loader import Pack
 from govreach.transparency import conf
 from govreach.transparency.figures import RATES, Published, published_for, service_packs
 from govreach.transparency.models import BudgetLine
+from govreach.transparency.selectors import budget_summary
+from govreach.transparency.services import budget_file_read
 
 PUBLISHED = "published"
 SUPPRESSED = "suppressed"
@@ -164,6 +167,72 @@ def _columns_budget() -> list[Column]:
     ]
 
 
+def _columns_spending() -> list[Column]:
+    return [
+        Column("service", "string", "The service (its pack id)", arrow=pa.string()),
+        Column("year", "integer", "The calendar year", "year", pa.int32()),
+        Column(
+            "area_code",
+            "string",
+            "The area (the country: spending is published nationally)",
+            arrow=pa.string(),
+        ),
+        Column(
+            "item",
+            "string",
+            "discounts_forgone (households enrolled times the yearly discount), fees_collected, "
+            "places_funded or visits_made",
+            arrow=pa.string(),
+        ),
+        Column(
+            "amount",
+            "number",
+            f"Money spent or forgone; {conf.SUPPRESSED_MARKER} in CSV (null in Parquet) where not published",
+            "see currency",
+            pa.float64(),
+        ),
+        Column("currency", "string", "ISO 4217 currency code (empty for quantities)", arrow=pa.string()),
+        Column(
+            "quantity",
+            "integer",
+            "Households, payments, places or visits behind the figure",
+            arrow=pa.int64(),
+        ),
+        Column(
+            "is_illustrative",
+            "boolean",
+            "True: the unit value is made up for a demonstration",
+            arrow=pa.bool_(),
+        ),
+        Column("source", "string", "Where the unit value comes from", arrow=pa.string()),
+    ]
+
+
+def spending_rows(published: Published, pack: Pack) -> list[dict[str, Any]]:
+    """What was spent or forgone, nationally (the same items as the dashboard's national page)."""
+    root = published.root
+    if root is None:
+        return []
+    spec = budget_file_read(pack)
+    summary = budget_summary(
+        published=published, area_code=root["code"], forgone=spec.forgone if spec else None
+    )
+    return [
+        {
+            "service": published.pack_id,
+            "year": published.year,
+            "area_code": root["code"],
+            "item": item.id,
+            "amount": float(item.amount) if item.amount is not None else None,
+            "currency": item.currency,
+            "quantity": item.quantity,
+            "is_illustrative": item.is_illustrative,
+            "source": item.source,
+        }
+        for item in summary.spending
+    ]
+
+
 def count_rows(published: Published) -> list[dict[str, Any]]:
     """One row per area and counted measure, suppressed cells as None."""
     rows = []
@@ -235,7 +304,7 @@ def _write(folder: Path, name: str, columns: Sequence[Column], rows: list[dict[s
             writer.writerow(
                 [
                     conf.SUPPRESSED_MARKER
-                    if row[c.name] is None and c.name == "value"
+                    if row[c.name] is None and c.name in ("value", "amount")
                     else ("true" if row[c.name] is True else "false" if row[c.name] is False else row[c.name])
                     for c in columns
                 ]
@@ -293,8 +362,10 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
 
     if refresh:
         snapshot_refresh()
-    publications = [p for pack in service_packs() for p in published_for(pack)]
+    packs = {pack.id: pack for pack in service_packs()}
+    publications = [p for pack in packs.values() for p in published_for(pack)]
     publications.sort(key=lambda p: (p.pack_id, p.year))
+    spending = [r for p in publications for r in spending_rows(p, packs[p.pack_id])]
     counts = [r for p in publications for r in count_rows(p)]
     measures = [r for p in publications for r in measure_rows(p)]
     budgets = budget_rows()
@@ -305,6 +376,7 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
         _write(staging, "service_counts", _columns_counts(), counts)
         _write(staging, "service_rates", _columns_measures(), measures)
         _write(staging, "budget_lines", _columns_budget(), budgets)
+        _write(staging, "spending", _columns_spending(), spending)
         threshold = conf.min_count()
         count_measures = list(COUNT_DESCRIPTIONS)
         descriptor = {
@@ -361,6 +433,13 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
                     "Budget lines per service, year and area",
                     "Budgets from finance staff or from the packs; illustrative lines are marked.",
                     _columns_budget(),
+                    None,
+                ),
+                *_resources(
+                    "spending",
+                    "Spent or forgone per service and year",
+                    "Fees collected, discounts forgone, places funded and visits made, nationally.",
+                    _columns_spending(),
                     None,
                 ),
             ],
