@@ -24,6 +24,17 @@ recoverable cells than over the rationals, never fewer) and runs interval propag
 attacker knows (suppressed cells are at least 1, since zeros are published), which catches the cases
 the equations alone miss (two suppressed cells summing to 2 are both 1).
 
+What this does not protect against, and how GovReach handles it:
+- differencing over time: each year is a separate table, and a snapshot recomputed tomorrow may differ
+  from today's by one person. Snapshots are recomputed on a schedule (``govreach opendata refresh``, at
+  most once a day from a page view), never on demand for a chosen moment;
+- figures that are not counts: a median or percentile of processing days is published only from the
+  smallest publishable count of decided applications, and rates only from published counts;
+- money: fees collected are published nationally only, from ``threshold`` payments on (a fixed fee times
+  a few payments would count the few); budget lines are public money and are not suppressed;
+- other publications of the same data (the entitlements app's take-up page shows "<10" cells without
+  secondary suppression) are outside this table's protection.
+
 Pure Python, no Django: tested on its own and by an attacker test (tests/transparency).
 """
 
