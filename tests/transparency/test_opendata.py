@@ -100,8 +100,9 @@ def test_fees_collected_are_published_nationally_from_ten_payments_on(
 ) -> None:
     from decimal import Decimal
 
-    from govreach.cases.models import Payment
     from tests.transparency.conftest import NOW
+
+    from govreach.cases.models import Payment
 
     apps = make_applications(ASHULIA, 12, days=10)
     for app in apps[:9]:

@@ -30,7 +30,7 @@ from govreach.transparency.labels import COUNT_LABELS, MEASURE_LABELS, SECTIONS,
 from govreach.web.language import choose_language
 from govreach.web.texts import ui_language, ui_texts
 
-MAX_BARS = 40  # a chart of more areas than this is cut (the table and the open data have them all)
+MAX_BARS = 40  # more areas than this are cut from the chart and its table (the open data has them all)
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
