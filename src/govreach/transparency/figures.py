@@ -24,7 +24,6 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -480,7 +479,3 @@ def published_for(pack: Pack, *, now: dt.datetime | None = None) -> list[Publish
     if oldest is None or (now - oldest).total_seconds() > conf.snapshot_max_age_seconds():
         snapshots = sorted(snapshot_refresh(pack=pack, now=now), key=lambda s: -s.year)
     return [Published.from_data(s.data) for s in snapshots]
-
-
-def decimal_or_none(value: object) -> Decimal | None:
-    return Decimal(str(value)) if value not in (None, "") else None

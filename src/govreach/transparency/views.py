@@ -6,6 +6,7 @@ are entered by staff holding the finance role for the service.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -221,17 +222,11 @@ def dashboard(request: HttpRequest, pack_id: str, area_code: str | None = None) 
             "deadline_days": published.national.get("deadline_days")
             if "received" in published.variables
             else None,
-            "computed_on": formatting.date_long(_parse_datetime(published.computed_at)),
+            "computed_on": formatting.date_long(dt.datetime.fromisoformat(published.computed_at)),
             **_budget_context(pack, published, code),
         }
     )
     return _render(request, "dashboard.html", context)
-
-
-def _parse_datetime(value: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(value)
 
 
 def _opendata_files() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
