@@ -102,3 +102,16 @@ def test_no_personal_data_in_a_snapshot(bd_pack: Pack, busy: None) -> None:
     text = str(Snapshot.objects.get(pack_id=bd_pack.id).data)
     assert "BD-2026-0000" not in text  # no application reference
     assert "applicant" not in text and "udc-operator" not in text
+
+
+def test_a_stale_snapshot_is_recomputed_and_a_fresh_one_is_not(
+    bd_pack: Pack, busy: None, make_applications: MakeApplications
+) -> None:
+    import datetime as dt
+
+    snapshot_refresh(pack=bd_pack, now=NOW)
+    make_applications(ASHULIA, 10, days=10)
+    (fresh,) = published_for(bd_pack, now=NOW + dt.timedelta(hours=1))
+    assert fresh.counts["BD"]["received"] == 92  # read, not recomputed
+    (stale,) = published_for(bd_pack, now=NOW + dt.timedelta(days=2))
+    assert stale.counts["BD"]["received"] == 102
