@@ -72,6 +72,7 @@ EXCLUDED: dict[str, str] = {
     "audit:export": "a file download (CSV or JSON lines of a period), not HTML",
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:opendata_file": "file download: one file of the open data package (CSV, Parquet, JSON)",
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)

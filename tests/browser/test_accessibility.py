@@ -87,6 +87,11 @@ CHECKED: dict[str, str] = {
     "audit:entries": "auditor",
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:index": "public",
+    "transparency:dashboard": "public (the four packs)",
+    "transparency:dashboard_area": "public (a region of Portugal)",
+    "transparency:opendata": "public",
+    "transparency:budget": "finance officer (and with errors)",
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
@@ -271,6 +276,21 @@ def test_every_page_has_no_axe_violations(
         audit.goto(public, f"{base}/programmes/br-prepara/register/", "register (closed)")
         audit.goto(public, f"{base}/staff/login/?lang=en", "staff sign-in")
         audit.goto(public, f"{base}/login/?lang=en", "citizen sign-in")
+        # Public figures, open data, and the finance officer's budget page (issue 8).
+        audit.goto(public, f"{base}/transparency/", "public figures")
+        for pack_id in ("bd-land-mutation", "pt-social-energy-tariff", "br-prepara", "kr-hyo-home-visits"):
+            audit.goto(public, f"{base}/transparency/services/{pack_id}/", f"figures {pack_id}")
+        audit.goto(public, f"{base}/transparency/services/pt-social-energy-tariff/", "figures pt (again)")
+        region = public.locator("table a[href*='/areas/']").first
+        region.click()
+        audit.check(public, "figures of a region")
+        audit.goto(public, f"{base}/transparency/open-data/", "open data")
+        finance = fresh()
+        site.staff_sign_in(finance, base, "demo-finance")
+        audit.goto(finance, f"{base}/transparency/services/bd-land-mutation/budget/", "budget lines")
+        finance.get_by_role("button", name="Save the budget line").click()
+        expect(finance.get_by_role("alert")).to_be_visible()
+        audit.check(finance, "budget lines, with errors")
 
         # Citizen: sign-in steps, the whole e-Mutation application, the account pages.
         citizen = fresh()
