@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from tests.cases.conftest import AREAS, PACK_ID, _bd_pack
 
 from govreach.accounts.models import StaffAssignment
 from govreach.catalogue.models import ServicePack
@@ -31,7 +32,6 @@ from govreach.govstack.models import (
 from govreach.govstack.seed import MCTS_RECORDS, MCTS_SCHEMA
 from govreach.registry.models import Area, Household, Membership, Person
 from govreach.registry.services import area_import_csv
-from tests.cases.conftest import AREAS, PACK_ID, _bd_pack
 
 PORTAL = "eGovStack/GOV/90000009/portal"
 OFFICE = "eGovStack/GOV/90000009/land-office"

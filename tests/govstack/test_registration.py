@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
-
-from govreach.cases.models import Application, CaseEvent
 from tests.cases.conftest import ANSWERS, DOCUMENTS, PACK_ID, pdf_bytes, png_bytes
 from tests.govstack.conftest import Caller
+
+from govreach.cases.models import Application, CaseEvent
 
 R = "/govstack/registration"
 pytestmark = pytest.mark.django_db
@@ -196,8 +196,9 @@ def test_refusals_missing_key_unknown_client_no_permission(
 def test_operator_of_another_area_sees_no_task_and_cannot_complete(
     http: Client, portal: Caller, other_ac_land: Any
 ) -> None:
-    from govreach.govstack.models import OPERATE
     from tests.govstack.conftest import make_caller
+
+    from govreach.govstack.models import OPERATE
 
     created = apply(http, portal)
     elsewhere = make_caller("eGovStack/GOV/90000009/dhamrai", [OPERATE], {}, operator=other_ac_land)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.cases.conftest import pdf_bytes
+from tests.govstack.conftest import Caller
 
 from govreach.govstack.models import OpaqueId, RecordFile, Registry, RegistryRecord
 from govreach.registry.models import Person
-from tests.cases.conftest import pdf_bytes
-from tests.govstack.conftest import Caller
 
 D = "/govstack/digital-registries"
 pytestmark = pytest.mark.django_db

@@ -337,15 +337,17 @@ def application_json(client: ClientSystem, application: Application) -> dict[str
     form = pack.forms[application.form_id]
     file_id = opaque_id(OpaqueId.Kind.APPLICATION, application.pk)
     registered = application.submitted_at or application.created_at
+    applicant_id = _applicant_id(client, application)
     return {
         "fileId": file_id,
+        "applicantId": applicant_id,
         "registered": registered.isoformat(),
         "serviceId": service.id,
         "serviceName": service.name,
         "status": _status(application, pack),
         "ended": _is_ended(application, pack),
         "applicationData": {
-            "applicantId": _applicant_id(client, application),
+            "applicantId": applicant_id,
             "applicationName": application.reference or "",
             "created": application.created_at.isoformat(),
             "formData": _form_data(service, form, application),
