@@ -93,7 +93,7 @@ def _conformance_failures(
             suppress_health_check=list(HealthCheck),
         )
         @given(case=strategy)
-        def run(case: Any) -> None:
+        def run(case: Any, codes: list[int] = codes) -> None:
             response = case.call(app=APP)
             codes.append(response.status_code)
             case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

@@ -116,6 +116,19 @@ def test_apply_and_complete_first_operator_task_over_http(
     following = http.get(f"{R}/tasks", **office.http()).json()
     assert [t["taskId"] for t in following] == [f"{file_id}.registered"]
     assert following[0]["description"].startswith("reject:")
+    # Both systems' calls are in the audit log, the step with the officer whose rights it used.
+    from govreach.audit.models import AuditEntry
+
+    done_entry = AuditEntry.objects.get(action="govstack.task.complete")
+    assert (done_entry.client, done_entry.actor_username, done_entry.detail) == (
+        office.client.identifier,
+        "ac-land-savar",
+        {"step": "register"},
+    )
+    assert done_entry.subject_type == "cases.application" and done_entry.subject_id == str(application.pk)
+    assert AuditEntry.objects.filter(
+        action="govstack.application.create", client=portal.client.identifier
+    ).exists()
     # The applicant's portal sees the new state.
     seen = http.get(f"{R}/applications/{file_id}", **portal.http()).json()
     assert seen["status"]["title"].startswith("Case number given")

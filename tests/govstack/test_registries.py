@@ -210,3 +210,44 @@ def test_refusals(http: Client, portal: Caller, stranger: Caller, mcts: str) -> 
         post(http, portal, "/database/modify", {"code": "x", "schema": {"type": "object"}}).status_code == 403
     )
     assert http.get(f"{D}/data/mcts/1.0", **portal.http()).status_code == 200
+
+
+def test_my_personal_data_usage_answers_from_the_audit_log(
+    http: Client, portal: Caller, stranger: Caller, people: list[Person]
+) -> None:
+    from govreach.audit.models import AuditEntry
+
+    read = post(http, portal, "/data/persons/1.0/read", {"query": {"content": {"lastName": "Begum"}}}).json()
+    person_id = read["content"]["id"]
+    entry = AuditEntry.objects.get(action="govstack.registry.read", person_id=people[0].pk)
+    assert (entry.channel, entry.client, entry.detail) == (
+        "govstack",
+        portal.client.identifier,
+        {"registry": "persons"},
+    )
+    assert not AuditEntry.objects.filter(person_id=people[1].pk).exists()  # Karim was not read
+
+    usage = http.get(f"{D}/data/mypersonalDataUsage?userId={person_id}&databaseId=persons", **portal.http())
+    assert usage.status_code == 200
+    [item] = usage.json()
+    assert item["readerApplicationName"] == portal.client.identifier
+    assert item["readerInstitutionId"] == "90000009" and item["action"] == "govstack.registry.read"
+    # Asking is itself recorded, and the older spelling answers the same way.
+    legacy = http.get(
+        f"{D}/data/MyPersonalDataUsage/1.0?userID={person_id}&DatabaseID=persons", **portal.http()
+    )
+    assert [i["action"] for i in legacy.json()] == ["govstack.data_usage.read", "govstack.registry.read"]
+    unknown = "00000000-0000-0000-0000-000000000000"
+    assert (
+        http.get(
+            f"{D}/data/mypersonalDataUsage?userId={unknown}&databaseId=persons", **portal.http()
+        ).status_code
+        == 404
+    )
+    assert http.get(f"{D}/data/mypersonalDataUsage?userId={person_id}", **portal.http()).status_code == 400
+    assert (
+        http.get(
+            f"{D}/data/mypersonalDataUsage?userId={person_id}&databaseId=persons", **stranger.http()
+        ).status_code
+        == 403
+    )

@@ -3,22 +3,24 @@ with the calling system (the Information-Mediator-Client) and the channel ``govs
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest
 
-try:
-    from govreach.audit.log import audit_record
-except ImportError:  # TEMPORARY until the audit log is merged from main; removed before the report
-    _PENDING: list[dict[str, Any]] = []
-
-    def audit_record(**kwargs: Any) -> None:  # type: ignore[misc]
-        _PENDING.append(kwargs)
-
-
+from govreach.audit.log import audit_record
 from govreach.govstack.models import ClientSystem
 
 CHANNEL = "govstack"
+# What the audit log accepts in ``detail``: short codes, never a long number (it could be an id).
+_CODE = re.compile(r"^[A-Za-z0-9_.:/+=,-]{1,60}$")
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
+def _code(value: str) -> str | None:
+    """``value`` when it is a plain code the audit log may hold; otherwise it is left out."""
+    return value if _CODE.fullmatch(value) and not _LONG_DIGITS.search(value) else None
 
 
 def audit_govstack(
@@ -27,17 +29,27 @@ def audit_govstack(
     request: HttpRequest,
     client: ClientSystem,
     person: Any = None,
-    subject: Any = None,
-    detail: dict[str, Any] | None = None,
+    subject: models.Model | None = None,
+    registry: str = "",
+    field: str = "",
+    step: str = "",
 ) -> None:
-    """Record ``action`` by ``client`` on ``person`` (a registry Person) or ``subject`` (another row)."""
+    """Record ``action`` by ``client`` on ``person`` (a registry Person) and ``subject`` (the row).
+
+    The actor is the client system's operator account when it has one (its rights were used), else
+    nobody: the client system itself, named by the entry's ``client``.
+    """
+    given = {"registry": registry, "field": field, "step": step}
+    detail: dict[str, str | int | float | bool | None] = {
+        key: code for key, value in given.items() if value and (code := _code(value)) is not None
+    }
     audit_record(
         action=action,
         request=request,
-        actor=None,
+        actor=client.operator,
         person=person,
         subject=subject,
         channel=CHANNEL,
         client=client.identifier,
-        detail=detail,
+        detail=detail or None,
     )

@@ -546,7 +546,7 @@ def _case_error_text(exc: cases.CaseError) -> str:
 def _applicant_user(client: ClientSystem, applicant_id: str) -> User:
     external = ExternalApplicant.objects.filter(client=client, applicant_id=applicant_id).first()
     if external is not None:
-        return external.user  # type: ignore[return-value]
+        return external.user
     # No personal data in the account: the client system knows who the applicant is, GovReach the answers.
     user = User.objects.create_user(username=f"govstack-{secrets.token_hex(10)}", password=None)
     ExternalApplicant.objects.create(client=client, applicant_id=applicant_id, user=user)
@@ -694,7 +694,7 @@ def application_update(
         raise system_error(400, "INVALID_BODY", "formData.data must be an object.")
     pack = cases.pack_of(application)
     form = pack.forms[application.form_id]
-    user: User = application.applicant  # type: ignore[assignment]
+    user: User = application.applicant
     try:
         with transaction.atomic():
             named = _documents_named(client, form, data, urls)
@@ -812,14 +812,14 @@ def statistics(
             trunc = _TRUNC[timeframe]
             for row in submitted.annotate(at=trunc("submitted_at")).values("at").annotate(n=Count("pk")):
                 buckets.setdefault(_day(row["at"]), {})["processed"] = row["n"]
-            for row in (
+            for decided in (
                 decisions.annotate(at=trunc("decided_at")).values("at", "outcome").annotate(n=Count("pk"))
             ):
-                buckets.setdefault(_day(row["at"]), {})[row["outcome"]] = row["n"]
+                buckets.setdefault(_day(decided["at"]), {})[decided["outcome"]] = decided["n"]
         else:
             buckets[None] = {"processed": submitted.count()}
-            for row in decisions.values("outcome").annotate(n=Count("pk")):
-                buckets[None][row["outcome"]] = row["n"]
+            for outcome in decisions.values("outcome").annotate(n=Count("pk")):
+                buckets[None][outcome["outcome"]] = outcome["n"]
         for at, counts in sorted(buckets.items(), key=lambda item: item[0] or dt.date.min):
             rows.append(
                 {

@@ -24,8 +24,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 
 from govreach.govstack import conf
 from govreach.govstack.errors import ApiError
@@ -555,7 +555,7 @@ def _record_count(registry: Registry) -> int:
 
 def database_json(registry: Registry) -> dict[str, Any]:
     latest = registry_latest_schema(registry)
-    services = ("data-list", "data-read", "data-exists", "data-read-value")
+    services: tuple[str, ...] = ("data-list", "data-read", "data-exists", "data-read-value")
     if not registry.is_builtin:
         services += (
             "data-create",

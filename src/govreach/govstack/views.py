@@ -19,9 +19,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from govreach.govstack import conf, specs
 from govreach.govstack import registration as reg
 from govreach.govstack import registries as dr
-from govreach.govstack import specs
 from govreach.govstack.auditing import audit_govstack
 from govreach.govstack.clients import client_for_request, require
 from govreach.govstack.errors import ApiError, system_error
@@ -39,6 +39,7 @@ from govreach.govstack.models import (
     Registry,
 )
 from govreach.govstack.usage import personal_data_usage
+from govreach.registry.models import Person
 
 REGISTRATION_BASE = "/govstack/registration"
 REGISTRIES_BASE = "/govstack/digital-registries"
@@ -171,9 +172,9 @@ def documents(request: HttpRequest) -> HttpResponse:
         raise system_error(400, "ONE_FILE", "Send exactly one file in the multipart field 'file'.")
     if uploads:
         upload = uploads[0]
-        if (upload.size or 0) > reg.conf.max_upload_bytes():
+        if (upload.size or 0) > conf.max_upload_bytes():
             raise system_error(
-                400, "FILE_TOO_LARGE", f"The file is larger than {reg.conf.max_upload_bytes()} bytes."
+                400, "FILE_TOO_LARGE", f"The file is larger than {conf.max_upload_bytes()} bytes."
             )
         content = upload.read()
     else:
@@ -270,7 +271,7 @@ def task_complete(request: HttpRequest, task_id: str) -> HttpResponse:
         request=request,
         client=client,
         subject=found.application,
-        detail={"step": result["variables"]["step"]["data"]["id"]["value"]},
+        step=result["variables"]["step"]["data"]["id"]["value"],
     )
     return _json(result)
 
@@ -322,7 +323,7 @@ def _audit_rows(
             client=client,
             person=row.person,
             subject=row.subject,
-            detail={"registry": registry.name, "record": row.uuid},
+            registry=registry.name,
         )
 
 
@@ -341,7 +342,7 @@ def registry_list(request: HttpRequest, registry_name: str, version: str) -> Htt
         if k.startswith("query.") and k != "query."
     }
     page = _int(request, "page", 1, low=1, high=1_000_000)
-    size = _int(request, "pageSize", 20, low=1, high=dr.conf.page_size_max())
+    size = _int(request, "pageSize", 20, low=1, high=conf.page_size_max())
     found = dr.records_list(
         registry,
         example=example,
@@ -510,7 +511,8 @@ def registry_read_value(
         client=client,
         person=row.person,
         subject=row.subject,
-        detail={"registry": registry.name, "record": row.uuid, "field": field},
+        registry=registry.name,
+        field=field,
     )
     if isinstance(value, dr.FileValue):
         response = HttpResponse(value.data, content_type=value.content_type)
@@ -533,7 +535,7 @@ def my_personal_data_usage(request: HttpRequest) -> HttpResponse:
     if registry is None or registry.kind != Registry.Kind.PERSONS or not dr.may(client, registry, READ):
         raise ApiError(404, "No such person registry for this client system.")
     person_pk = reg.object_for(OpaqueId.Kind.PERSON, user_id)
-    person = dr.Person.objects.filter(pk=person_pk).first() if person_pk is not None else None
+    person = Person.objects.filter(pk=person_pk).first() if person_pk is not None else None
     if person is None:
         raise ApiError(404, "No such person.")
     usage = personal_data_usage(person)
