@@ -63,6 +63,26 @@ def wsgi_host(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
 
 
+def _runner(strategy: Any, codes: list[int]) -> Any:
+    """A hypothesis test of ``strategy``'s cases that records each status code in ``codes``."""
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        response = case.call(app=APP)
+        codes.append(response.status_code)
+        case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+    return run
+
+
 def _conformance_failures(
     schema: Any,
     caller: Caller,
@@ -83,20 +103,7 @@ def _conformance_failures(
         path_parameters = {k: v for k, v in (fixed or {}).items() if k in names}
         strategy = operation.as_strategy(headers=caller.headers(), path_parameters=path_parameters or None)
         codes = seen.setdefault(name, [])
-
-        @settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=strategy)
-        def run(case: Any, codes: list[int] = codes) -> None:
-            response = case.call(app=APP)
-            codes.append(response.status_code)
-            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+        run = _runner(strategy, codes)
 
         try:
             run()
