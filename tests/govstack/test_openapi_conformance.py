@@ -5,12 +5,16 @@ that matches the operation's response schema in the document (jsonschema, throug
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -63,6 +67,19 @@ def wsgi_host(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
 
 
+@contextmanager
+def _keeping_connection() -> Iterator[None]:
+    """As Django's test client does around a request: the request must not close the connection that
+    holds the test's transaction (PostgreSQL would lose it; SQLite in memory never closes)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 def _runner(strategy: Any, codes: list[int]) -> Any:
     """A hypothesis test of ``strategy``'s cases that records each status code in ``codes``."""
 
@@ -76,7 +93,8 @@ def _runner(strategy: Any, codes: list[int]) -> Any:
     )
     @given(case=strategy)
     def run(case: Any) -> None:
-        response = case.call(app=APP)
+        with _keeping_connection():
+            response = case.call(app=APP)
         codes.append(response.status_code)
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
