@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from tests.browser import site
@@ -50,11 +51,20 @@ def test_seed_reset_loads_the_documented_dataset_and_its_keys_work(
     assert again.status_code == 401
 
 
-def test_demo_step_is_in_setup_and_lists_both_apis(settings: Any, tmp_path: Path, areas: Any) -> None:
+def test_demo_step_is_in_setup_lists_both_apis_and_repeats_itself(
+    settings: Any, tmp_path: Path, land_service: Any
+) -> None:
     settings.VAR_DIR = tmp_path
     assert step_govstack in SETUP_STEPS
+    first = step_govstack(DemoContext(base_url="http://demo.example"))
+    assert first.warnings and "demo-ac-land" in first.warnings[0]  # the demo accounts are not made yet
+    officer = User.objects.create_user(username="demo-ac-land", password=None)
     report = step_govstack(DemoContext(base_url="http://demo.example"))
-    assert not report.problems
+    assert not report.problems and not report.warnings
+    assert ClientSystem.objects.get(identifier=DEMO_CLIENTS[1].identifier).operator == officer
+    again = step_govstack(DemoContext(base_url="http://demo.example"))
+    assert again.lines == report.lines  # the demo runs twice with the same output (and the same keys)
+    assert (tmp_path / "govstack" / "demo-keys.json").exists()
     text = "\n".join(report.lines)
     assert "http://demo.example/govstack/registration/openapi.json" in text
     assert "http://demo.example/govstack/digital-registries/openapi.json" in text

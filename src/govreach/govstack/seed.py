@@ -139,11 +139,14 @@ class SeedReport:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def _land_service(report: SeedReport) -> None:
+def _land_service(report: SeedReport, *, load: bool) -> None:
     try:
         service_pack_get(LAND_PACK_ID)
         report.lines.append(f"service {LAND_PACK_ID}: in the catalogue")
     except ServicePackNotFound:
+        if not load:
+            report.warnings.append(f"service {LAND_PACK_ID} is not loaded (govreach packs load packs/)")
+            return
         service_pack_load(pack=load_pack(Path(settings.BASE_DIR) / "packs" / LAND_PACK_ID))
         report.lines.append(f"service {LAND_PACK_ID}: loaded into the catalogue")
 
@@ -160,6 +163,10 @@ def _clients(report: SeedReport) -> None:
                 "operator": operator if demo.is_operator else None,
             },
         )
+        if demo.is_operator and operator is not None and client.operator_id is None:
+            # The demo accounts came after the client system: it acts as the officer from now on.
+            client.operator = operator
+            client.save(update_fields=["operator"])
         if demo.is_operator and operator is None:
             report.warnings.append(
                 f"{demo.identifier}: no user '{OPERATOR_USERNAME}' (run the demo accounts step): "
@@ -189,12 +196,16 @@ def _mcts(report: SeedReport) -> None:
     report.lines.append(f"registry {MCTS}: schema {schema.version}, {len(MCTS_RECORDS)} fictitious records")
 
 
+def keys_path() -> Path:
+    """Where the demo API keys are written when created (readable by the owner only)."""
+    return Path(settings.VAR_DIR) / "govstack" / "demo-keys.json"
+
+
 def _write_keys(report: SeedReport) -> None:
     if not report.keys:
         return
-    folder = Path(settings.VAR_DIR) / "govstack"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "demo-keys.json"
+    path = keys_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(report.keys, handle, indent=2)
@@ -202,14 +213,17 @@ def _write_keys(report: SeedReport) -> None:
 
 
 @transaction.atomic
-def govstack_seed(*, reset: bool) -> SeedReport:
-    """Load the demo dataset (see the module docstring); idempotent without ``reset``."""
+def govstack_seed(*, reset: bool, load_service: bool = True) -> SeedReport:
+    """Load the demo dataset (see the module docstring); idempotent without ``reset``.
+
+    ``load_service=False`` leaves the catalogue alone (the demo loads its packs in its own step).
+    """
     report = SeedReport()
     if reset:
         ClientSystem.objects.filter(identifier__in=[d.identifier for d in DEMO_CLIENTS]).delete()
         Registry.objects.filter(name=MCTS, kind=Registry.Kind.GENERIC).delete()
     registries_builtin_ensure()
-    _land_service(report)
+    _land_service(report, load=load_service)
     _clients(report)
     _mcts(report)
     _write_keys(report)
