@@ -20,6 +20,7 @@ from django.urls import reverse
 from govreach.audit.demo import step_audit
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
 from govreach.entitlements.demo import step_entitlements
+from govreach.govstack.demo import step_govstack
 from govreach.outreach.demo import step_outreach
 from govreach.programmes.demo import step_programmes
 from govreach.transparency.demo import step_transparency
@@ -108,6 +109,7 @@ SETUP_STEPS: list[Step] = [
     step_outreach,
     step_entitlements,
     step_programmes,
+    step_govstack,  # after the demo accounts: its land office acts as demo-ac-land
     step_transparency,
     step_audit,
     step_urls,
