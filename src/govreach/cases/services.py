@@ -256,6 +256,7 @@ def _notify(
         context=context,
         dedupe_key=f"cases:{application.pk}:{key}",
         pack_id=application.pack_id,
+        area=application.area,  # so the land office of the area sees it if it fails
     )
 
 
