@@ -74,6 +74,8 @@ EXCLUDED: dict[str, str] = {
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
+    "ops:healthz": "health check for load balancers: plain text 'ok', not HTML",
+    "ops:outbox_failed_resend": "POST-only: queues a failed message again, then redirects to the list",
 }
 
 

@@ -153,7 +153,9 @@ def _rows(home: Path) -> dict[str, tuple[str, str]]:
     return {f"govreach-outbox-{pk}": (status, error) for pk, status, error in rows}
 
 
-def test_a_worker_killed_mid_batch_then_restarted_sends_no_message_twice(home: Path, gateway: Gateway) -> None:
+def test_a_worker_killed_mid_batch_then_restarted_sends_no_message_twice(
+    home: Path, gateway: Gateway
+) -> None:
     env = _env(home, gateway)
     worker = subprocess.Popen(
         [sys.executable, "-m", "govreach", "notify", "--skip-checks", "send", "--once"],
@@ -186,4 +188,6 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_no_message_twice(home: P
         # Not posted again (at most once): failed, saying why, for staff to check and resend.
         assert Counter(gateway.posts)[in_flight] == 1
         assert after[in_flight] == ("failed", OUTCOME_UNKNOWN)
-        assert {k: s for k, (s, _) in after.items() if k != in_flight} == dict.fromkeys(set(after) - {in_flight}, "sent")
+        assert {k: s for k, (s, _) in after.items() if k != in_flight} == dict.fromkeys(
+            set(after) - {in_flight}, "sent"
+        )

@@ -321,7 +321,14 @@ def outbox_resend(*, message: OutboxMessage, by_user: AbstractBaseUser) -> Outbo
         locked.last_error = ""
         locked.handed_over_at = None
         locked.save(
-            update_fields=["resend_log", "status", "attempts", "next_attempt_at", "last_error", "handed_over_at"]
+            update_fields=[
+                "resend_log",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "handed_over_at",
+            ]
         )
     logger.info("outbox: #%s queued again by user %s", locked.pk, by_user.pk)
     return locked
