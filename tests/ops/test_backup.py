@@ -21,7 +21,7 @@ from govreach.cases import services
 from govreach.cases.models import Application, Document
 from govreach.catalogue.services import service_pack_load
 from govreach.notify.models import OutboxMessage
-from govreach.ops.backup import EXCLUDED_APPS, EXCLUDED_MODELS
+from govreach.ops.backup import EXCLUDED_APPS, EXCLUDED_MODELS, database_flush
 from govreach.packs.loader import load_pack
 from govreach.registry.models import Area
 
@@ -82,7 +82,7 @@ def small(areas: dict[str, Area], media: Path, failed_message: Any) -> OutboxMes
 
 def _empty_instance(settings: Any, tmp_path: Path) -> Path:
     """A fresh instance: the database as migrate leaves it, and a new, empty media folder."""
-    call_command("flush", interactive=False, verbosity=0)
+    database_flush()
     settings.MEDIA_ROOT = tmp_path / "fresh-media"
     return tmp_path / "fresh-media"
 

@@ -234,6 +234,15 @@ def backup_verify(archive: Path) -> Manifest:
     return manifest
 
 
+def database_flush() -> None:
+    """Empty every table (Django's ``flush``), also inside a transaction that already wrote rows."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # TRUNCATE refuses tables with deferred foreign-key checks still pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)
+
+
 def instance_holdings() -> tuple[dict[str, int], int]:
     """Rows per non-empty model and the number of files under MEDIA_ROOT: (all zero) for an empty instance."""
     rows = {label: n for label, n in _counts().items() if n}
@@ -281,7 +290,7 @@ def backup_restore(*, archive: Path, force: bool = False) -> Manifest:
                     shutil.copyfileobj(source, sink, _CHUNK)
         with transaction.atomic():
             if force:
-                call_command("flush", interactive=False, verbosity=0)
+                database_flush()
             call_command("loaddata", str(staging / DATABASE), verbosity=0)
             loaded = _counts()
             if loaded != manifest.counts:
