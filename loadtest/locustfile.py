@@ -29,6 +29,7 @@ import threading
 import time
 from typing import Any
 
+import gevent
 import psycopg
 from locust import HttpUser, between, constant, task
 from locust.exception import RescheduleTask
@@ -272,3 +273,8 @@ def _record(reference: str) -> None:
     with _references_lock, open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps({"reference": reference, "at": time.time()}) + "\n")
         out.flush()
+
+
+# gevent's loop caches "now" until it first runs; importing this file takes seconds on a busy machine,
+# and locust's --run-time timer, armed right after, would fire that much early. Refresh the clock.
+gevent.get_hub().loop.update_now()
