@@ -78,9 +78,9 @@ bench: env
 loadtest: env services
 	CHECK_ARGS="--min-ratio 0.5" loadtest/run.sh
 
-# The same, short, for CI: 10 citizens for 20 s; no failed request, at least one submission checked.
+# The same, short, for CI: 10 citizens for 30 s; no failed request, at least one submission checked.
 loadtest-smoke: env services
-	USERS=10 SPAWN_RATE=10 RUN_TIME=20s PROBE_USERS=4 PROBE_TIME=5s WORKERS=2 \
+	USERS=10 SPAWN_RATE=10 RUN_TIME=30s PROBE_USERS=4 PROBE_TIME=5s WORKERS=2 \
 		LOADTEST_OUT=$(CURDIR)/var/loadtest-smoke CHECK_ARGS="--max-errors 0 --min-submissions 1" loadtest/run.sh
 
 # Interface catalogues: extract, update src/govreach/locale/*/django.po, compile .mo (no GNU gettext needed).
