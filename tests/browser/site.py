@@ -110,6 +110,8 @@ EXCLUDED: dict[str, str] = {
     "govstack:registry_delete": "JSON API, DELETE-only: delete a record (API key)",
     "govstack:registry_read_value": "JSON API or file download: one field of a record (API key)",
     # --- ops and security (issue 11)
+    "ops:healthz": "health check for load balancers: plain text 'ok', not HTML",
+    "ops:outbox_failed_resend": "POST-only: queues a failed message again, then redirects to the list",
 }
 
 

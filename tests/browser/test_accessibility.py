@@ -22,8 +22,10 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from tests.browser import site
 
+from govreach.cases.models import Application
 from govreach.entitlements.contest import CONTESTABLE_OUTCOMES, review_open
 from govreach.entitlements.models import CycleOutcome, EntitlementPerson
+from govreach.notify.models import OutboxMessage
 from govreach.outreach.models import Visit
 from govreach.programmes.models import ClassGroup, Cohort, Registration, Score, Session
 from govreach.web.demo import demo_areas
@@ -95,6 +97,7 @@ CHECKED: dict[str, str] = {
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
+    "ops:outbox_failed": "land officer (a message of their area failed, then resent)",
 }
 
 
@@ -360,6 +363,14 @@ def test_every_page_has_no_axe_violations(
             audit.goto(officer, f"{base}/staff/outbox/?lang=en", "outbox")
         finally:
             settings.DEBUG = False
+        # A message of the officer's area that the gateway refused: listed with its reason, then resent.
+        submitted = Application.objects.get(reference=reference)
+        OutboxMessage.objects.filter(dedupe_key__startswith=f"cases:{submitted.pk}:").update(
+            status="failed", attempts=6, last_error="the SMS gateway answered HTTP 503", area=submitted.area
+        )
+        audit.goto(officer, f"{base}/staff/messages/failed/?lang=en", "failed messages")
+        officer.get_by_role("button", name="Send again").first.click()
+        audit.check(officer, "failed messages: one queued again")
 
         # Auditor: the audit log (the visits above are in it).
         from govreach.audit.demo import DEMO_AUDITOR

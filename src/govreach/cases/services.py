@@ -41,6 +41,7 @@ from govreach.cases.models import (
     Hearing,
     Payment,
     RecordCopy,
+    ReferenceCounter,
 )
 from govreach.cases.payments import PaymentStart, payment_provider
 from govreach.catalogue.models import ServicePack
@@ -256,6 +257,7 @@ def _notify(
         context=context,
         dedupe_key=f"cases:{application.pk}:{key}",
         pack_id=application.pack_id,
+        area=application.area,  # so the land office of the area sees it if it fails
     )
 
 
@@ -601,15 +603,29 @@ def _secret() -> str:
 
 
 def _next_reference(country: str, year: int) -> str:
+    """The next free reference for ``country`` and ``year``, taken under a lock on its counter row.
+
+    Call inside a transaction: the row stays locked until the submission commits, so concurrent
+    submissions queue here for a moment instead of colliding on the unique reference.
+    """
     prefix = f"{country}-{year}-"
-    last = (
-        Application.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:06d}"
+    if not ReferenceCounter.objects.filter(prefix=prefix).exists():
+        # The first submission of the year (or the first since counters exist) starts from the highest
+        # reference already given; a concurrent creator's row wins and ours is ignored.
+        last = (
+            Application.objects.filter(reference__startswith=prefix)
+            .order_by("-reference")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        ReferenceCounter.objects.bulk_create(
+            [ReferenceCounter(prefix=prefix, last_number=int(last.rsplit("-", 1)[1]) if last else 0)],
+            ignore_conflicts=True,
+        )
+    counter = ReferenceCounter.objects.select_for_update(of=("self",)).get(prefix=prefix)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{prefix}{counter.last_number:06d}"
 
 
 def missing_answers(application: Application, pack: Pack | None = None) -> dict[str, str]:
