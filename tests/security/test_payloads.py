@@ -68,7 +68,7 @@ def test_the_api_answers_malformed_json_with_a_json_problem(
 
 def test_an_unknown_service_and_a_wrong_method_are_plain_refusals(client: Client, db: None) -> None:
     unknown = client.post(
-        "/api/v1/services/xx-none/eligibility", household(), content_type="application/json"
+        "/api/v1/services/xx-none/eligibility", {"unit": household()}, content_type="application/json"
     )
     assert unknown.status_code == 404 and "detail" in unknown.json()
     response = client.get(ELIGIBILITY)
