@@ -14,7 +14,6 @@ import secrets
 import uuid
 from typing import Any
 
-import filetype  # type: ignore[import-untyped]
 import pyotp
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -45,6 +44,7 @@ from govreach.accounts.throttle import (
 )
 from govreach.notify.services import outbox_enqueue
 from govreach.registry.models import Area
+from govreach.uploads import inspect_upload
 
 logger = logging.getLogger(__name__)
 
@@ -396,12 +396,15 @@ def _upload_kind(upload: UploadedFile[bytes]) -> str:
             _("The file is larger than 5 MB. Scan at a lower resolution or take a smaller photo.")
         )
     upload.seek(0)
-    head = upload.read(8192)
+    inspection = inspect_upload(upload.read())
     upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in CONSENT_UPLOAD_TYPES:
+    if inspection.mime not in CONSENT_UPLOAD_TYPES:
         raise UploadRejected(_("The file must be a PDF, JPEG or PNG. Its content is not one of these."))
-    return CONSENT_UPLOAD_TYPES[kind.mime]
+    if inspection.problem:
+        raise UploadRejected(
+            _("The file is damaged or has active content. Scan or photograph the form again.")
+        )
+    return CONSENT_UPLOAD_TYPES[inspection.mime]
 
 
 def consent_record_signed(

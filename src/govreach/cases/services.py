@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import filetype  # type: ignore[import-untyped]
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
@@ -55,6 +54,7 @@ from govreach.rules.evaluate import Evaluator, evaluate_unit
 from govreach.rules.inputs import coerce_value
 from govreach.rules.model import FieldSpec
 from govreach.rules.trace import DecisionResult
+from govreach.uploads import inspect_upload
 
 logger = logging.getLogger(__name__)
 
@@ -401,11 +401,6 @@ def _may_act_as_applicant(application: Application, user: Any) -> bool:
 # Documents
 
 
-def _sniff(head: bytes) -> str | None:
-    kind = filetype.guess(head)
-    return None if kind is None else str(kind.mime)
-
-
 @transaction.atomic
 def document_attach(
     *, application: Application, kind: str, uploaded_file: File[bytes], by_user: Any
@@ -445,14 +440,27 @@ def document_attach(
         raise DocumentRefused(f"the file for '{label}' is empty", field=kind, fix="choose the file again")
     uploaded_file.seek(0)
     content = uploaded_file.read()
-    detected = _sniff(content[:2048])
+    inspection = inspect_upload(content)
+    detected = inspection.mime
     allowed = question.accepted_content_types
+    names = ", ".join(f.upper() for f in question.accept)
+    if inspection.is_archive:
+        raise DocumentRefused(
+            f"the file for '{label}' is an archive (such as ZIP); archives are not accepted",
+            field=kind,
+            fix=f"upload each document on its own as a {names} file",
+        )
     if detected not in allowed:
-        names = ", ".join(f.upper() for f in question.accept)
         raise DocumentRefused(
             f"the file for '{label}' is not a {names} file (whatever its name says)",
             field=kind,
             fix=f"upload a {names} file: a scan saved as PDF, or a photo (JPEG or PNG)",
+        )
+    if inspection.problem:
+        raise DocumentRefused(
+            f"the file for '{label}' was refused: {inspection.problem}",
+            field=kind,
+            fix="scan or photograph the document again and upload the new file",
         )
     digest = hashlib.sha256(content)
     if application.is_draft:

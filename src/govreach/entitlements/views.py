@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from govreach.accounts.access import citizen_login_required, staff_login_required
 from govreach.accounts.models import CitizenAccount
-from govreach.accounts.selectors import citizen_account_for
+from govreach.accounts.selectors import citizen_account_for, staff_assignments_for
 from govreach.catalogue.selectors import ServicePackNotFound, service_pack_get
 from govreach.entitlements.contest import (
     ReviewError,
@@ -230,10 +230,17 @@ def partner_answers_download(request: HttpRequest, cycle_id: int) -> HttpRespons
 
 
 # -- staff: counter and reviews ---------------------------------------------------------------------------
+def _holds_a_role_for(request: HttpRequest, pack_id: str) -> None:
+    """Staff of other services have no business on this service's counter or review pages."""
+    if not staff_assignments_for(request.user, pack_id=pack_id):
+        raise PermissionDenied("You hold no role for this service.")
+
+
 @require_http_methods(["GET", "POST"])
 @staff_login_required
 def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
     """At a counter: find a supply point's tariff and record the holder's refusal."""
+    _holds_a_role_for(request, pack_id)
     code = (request.POST.get("supply_point") or request.GET.get("supply_point") or "").strip().upper()
     entitlement = (
         Entitlement.objects.filter(pack_id=pack_id, unit_key=code, status__in=["active", "refused"]).first()
@@ -259,6 +266,7 @@ def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
 @require_GET
 @staff_login_required
 def review_queue(request: HttpRequest, pack_id: str) -> HttpResponse:
+    _holds_a_role_for(request, pack_id)
     return render(
         request,
         "entitlements/reviews.html",
