@@ -243,7 +243,7 @@ def test_a_citizen_applies_with_the_keyboard_alone(
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before submitting")
         press_button(page, "Continue to pay the fees")
-        for fee in ("Pay the court fee (Tk 20)", "Pay the notice fee (Tk 50)"):
+        for fee in ("Pay the court fee (BDT20.00)", "Pay the notice fee (BDT50.00)"):
             press_button(page, fee)
             press_button(page, "Confirm the payment")
         press_button(page, "Continue to submit")
