@@ -207,3 +207,11 @@ def test_messages_to_a_citizen_follow_the_language_they_chose_not_the_applicatio
     # The choice changes again later: the next message follows it.
     choose(client, "en")
     assert applicant_language(application) == "en"
+
+
+@pytest.mark.django_db
+def test_a_translated_page_says_the_language_it_is_in(client: Client) -> None:
+    choose(client, "ko", "/login/")
+    html = client.get("/login/").content.decode()
+    assert html_lang(html) == "ko"
+    assert 'aria-label="언어"' in switch_form(html)  # the switch's own name in the page's language
