@@ -117,12 +117,6 @@ def text_and_language(texts: dict[str, str] | None, language: str) -> tuple[str,
     return text, lang
 
 
-def language_name(code: str) -> str:
-    """The language's name in itself (Português, 한국어), from settings.LANGUAGES."""
-    names = dict(settings.LANGUAGES)
-    return str(names.get(code) or names.get(code.split("-")[0]) or code)
-
-
 def language_on_sign_in(
     sender: object, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: object
 ) -> None:
