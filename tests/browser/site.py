@@ -66,6 +66,8 @@ EXCLUDED: dict[str, str] = {
     "entitlements:partner_token_revoke": "POST-only: revokes an API token, then redirects to the partner page",
     # Django's own language switch: POST-only, redirects back to the page it was sent from.
     "set_language": "POST-only (Django's set_language): stores the language, then redirects back",
+    # The language switch in every page's header; the page it leads back to is checked under its name.
+    "web:set_language": "POST-only: stores the chosen language, then redirects back to the page",
     "ussd:callback": "USSD gateway callback: POST, plain-text 'CON '/'END ' screens, not HTML",
     "ussd:sms_inbound": "SMS gateway webhook: POST of an inbound SMS, answered by SMS, not HTML",
     # --- audit (issue 8)

@@ -204,7 +204,7 @@ def apply_for_land_mutation(
     check(page, "check answers")
     page.get_by_role("button", name="Continue to pay the fees").click()
     check(page, "pay the fees")
-    for fee in ("Pay the court fee (Tk 20)", "Pay the notice fee (Tk 50)"):
+    for fee in ("Pay the court fee (BDT20.00)", "Pay the notice fee (BDT50.00)"):
         page.get_by_role("button", name=fee).click()
         check(page, f"demo payment: {fee}")
         page.get_by_role("button", name="Confirm the payment").click()

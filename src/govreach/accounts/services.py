@@ -31,6 +31,7 @@ from govreach.accounts.models import (
     Intermediary,
     PhoneCode,
     StaffAssignment,
+    StaffProfile,
     StaffTOTPDevice,
 )
 from govreach.accounts.phones import phone_mask, phone_normalise
@@ -152,6 +153,21 @@ def staff_totp_verify(*, user: User, code: str) -> bool:
     if not updated:
         logger.warning("replayed authenticator code refused for user %s", user.pk)
     return bool(updated)
+
+
+# --- language -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def language_preference_set(*, user: User, language: str) -> None:
+    """Keep ``language`` (a BCP 47 tag such as ``pt-BR``) as the language ``user`` chose.
+
+    A citizen's goes on their account, which every message to them reads; anyone else's on their
+    staff profile. Either way it is applied again when they next sign in, on any device.
+    """
+    updated = CitizenAccount.objects.filter(user_id=user.pk).update(preferred_language=language)
+    if not updated:
+        StaffProfile.objects.update_or_create(user=user, defaults={"preferred_language": language})
 
 
 # --- one-time codes by SMS -------------------------------------------------------------------------

@@ -223,6 +223,13 @@ def applicant_phone(application: Application, pack: Pack | None = None) -> str |
     return None
 
 
+def applicant_language(application: Application) -> str:
+    """The language to write to the applicant in: the one they chose (kept on their citizen account,
+    and changed with the language switch), else the one the application was made in."""
+    account = CitizenAccount.objects.filter(user_id=application.applicant_id).first()
+    return (account.preferred_language if account is not None else "") or application.language
+
+
 def _notify(
     application: Application,
     message_id: str | None,
@@ -238,6 +245,7 @@ def _notify(
     if phone is None:
         logger.warning("cases: no phone for %s, '%s' not sent", application, message_id)
         return
+    language = applicant_language(application)
     workflow = pack.workflow if isinstance(pack.workflow, Workflow) else None
     state = workflow.states.get(application.state) if workflow else None
     track = _public_url(reverse("cases:track"))
@@ -245,7 +253,7 @@ def _notify(
         "reference": application.reference or "",
         "track_url": track,
         "link": track,
-        "state": text_in(state.public_title, application.language) if state else application.state,
+        "state": text_in(state.public_title, language) if state else application.state,
         "date": timezone.localdate(application.due_at).isoformat() if application.due_at else "",
     }
     context.update(extra or {})
@@ -253,7 +261,7 @@ def _notify(
         channel="sms",
         to=phone,
         message_id=message_id,
-        language=application.language,
+        language=language,
         context=context,
         dedupe_key=f"cases:{application.pk}:{key}",
         pack_id=application.pack_id,
