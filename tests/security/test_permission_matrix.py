@@ -142,18 +142,31 @@ POLICIES: dict[str, Policy] = {
     "programmes:class_teacher": Policy(only("programme_coordinator"), method="POST"),
     "programmes:scores": Policy(only("programme_coordinator", "teacher")),
     "programmes:session_attendance": Policy(only("programme_coordinator", "teacher")),
+    "web:set_language": Policy(ALL, method="POST", why="stores a language choice, nothing else"),
     # --- audit (issue 8)
+    "audit:entries": Policy(only("auditor")),
+    "audit:export": Policy(only("auditor")),
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:index": Policy(ALL),
+    "transparency:dashboard": Policy(ALL),
+    "transparency:dashboard_area": Policy(ALL),
+    "transparency:opendata": Policy(ALL),
+    "transparency:opendata_file": Policy(ALL),
+    "transparency:budget": Policy(only("finance_officer")),
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
+    "ops:healthz": Policy(ALL),
+    "ops:outbox_failed": Policy(STAFF - {"auditor", "intermediary", "supplier"}, why="staff holding a role"),
+    "ops:outbox_failed_resend": Policy(only("land_officer"), method="POST"),
 }
 
 # Namespaces outside the matrix, each with why: their own tests cover who may call them.
 OUTSIDE: dict[str, str] = {
     "admin": "Django's admin: staff with both factors and is_staff only (accounts/adminsite.py, tested there)",
     "api": "the JSON API: token and session auth, tried by schemathesis and tests/api, tests/registry",
+    "govstack": "GovStack APIs: API keys per client system, not roles; refusals in tests/govstack",
 }
 OUTSIDE_ROUTES = ("^static/",)
 
@@ -170,6 +183,9 @@ KWARGS = {
     "session_id": "session_id",
     "visit_id": "visit_id",
     "token": "verify_token",
+    "area_code": "area_code",
+    "name": "opendata_file",
+    "message_id": "message_id",
 }
 PK_OF = {
     "entitlements:refuse": "entitlement_id",
