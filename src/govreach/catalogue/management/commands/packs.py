@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 
 from govreach.packs.discovery import pack_folders
-from govreach.packs.loader import PackInvalid, check_pack, load_pack
+from govreach.packs.loader import PackInvalid, check_pack, load_pack, pack_versions
 from govreach.packs.schema import json_schema
 from govreach.packs.testing import run_pack_tests
 
@@ -68,9 +68,11 @@ class Command(BaseCommand):
 
     def run_test(self, paths: list[str], verbose: bool) -> None:
         passed = failed = 0
-        for folder in pack_folders(paths):
+        # Every kept version is tested too: a version awaiting approval must say what its law says.
+        loads = [(folder, v) for folder in pack_folders(paths) for v in (None, *pack_versions(folder))]
+        for folder, version in loads:
             try:
-                pack = load_pack(folder)
+                pack = load_pack(folder, version=version)
             except PackInvalid as exc:
                 raise CommandError(str(exc)) from None
             results = run_pack_tests(pack)
