@@ -509,7 +509,9 @@ def _load(path: Path, version: str | None = None) -> tuple[Pack | None, list[Pac
         programme,
         version_dir=overlay,
         version_summary=dict(version_file.summary) if version_file else {},
-        on_rollback=(version_file.on_rollback if version_file and version_file.on_rollback else service.on_rollback),
+        on_rollback=(
+            version_file.on_rollback if version_file and version_file.on_rollback else service.on_rollback
+        ),
     )
     return pack, []
 
@@ -546,9 +548,7 @@ def _read_parameters(
             spec = schema.ParameterSpec.model_validate(raw)
         except ValidationError as exc:
             b.problems.extend(
-                _pydantic_problems(
-                    exc, f"{path.name}/{file}", params_doc, schema.ParameterSpec, (name,)
-                )
+                _pydantic_problems(exc, f"{path.name}/{file}", params_doc, schema.ParameterSpec, (name,))
             )
             continue
         require_languages(file, (name, "description"), spec.description)
@@ -586,9 +586,7 @@ def _read_parameters(
                 or (spec.type == "list[number]" and inferred == "list[integer]")
             )
         ):
-            b.problem(
-                file, (name, "type"), f"declared {spec.type} but the values are {inferred}"
-            )
+            b.problem(file, (name, "type"), f"declared {spec.type} but the values are {inferred}")
         if type_ == NUMBER:
             entries = [ParameterValue(e.valid_from, float(e.value), e.reference) for e in entries]  # type: ignore[arg-type]
         parameters[ident] = Parameter(
