@@ -94,10 +94,13 @@ class Command(BaseCommand):
     def run_load(self, paths: list[str]) -> None:
         from govreach.catalogue.services import service_pack_load
 
+        # The pack's own files first (the first version of a pack is installed in force), then the
+        # versions it keeps, as drafts: none of them is in force before a second person approves it.
         for folder in pack_folders(paths):
-            try:
-                pack = load_pack(folder)
-            except PackInvalid as exc:
-                raise CommandError(str(exc)) from None
-            record = service_pack_load(pack=pack)
-            self.console.print(f"loaded {record.pack_id} {record.version}")
+            for version in (None, *pack_versions(folder)):
+                try:
+                    pack = load_pack(folder, version=version)
+                except PackInvalid as exc:
+                    raise CommandError(str(exc)) from None
+                record = service_pack_load(pack=pack)
+                self.console.print(f"loaded {record.pack_id} {record.version} ({record.state})")
