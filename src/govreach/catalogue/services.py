@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from govreach.audit.log import audit_record
 from govreach.catalogue.models import PackVersionEvent, ServicePack
 from govreach.packs.loader import Pack
 
@@ -47,22 +48,36 @@ class PackVersionRefused(Exception):
     """A move of a pack version that the four-eyes rule or the version's state does not allow."""
 
 
+_AUDIT_TEXT = re.compile(r"^[A-Za-z0-9_.:/+=,-]{0,120}$")
+
+
+def _audit_value(value: Any) -> str | int | float | bool | None:
+    """A detail value as the audit log takes it: scalars, lists joined by commas, free text left out."""
+    if isinstance(value, list | tuple):
+        value = ",".join(str(v) for v in value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    # Long digit runs (a digest) look like id numbers to the audit log: the event keeps them instead.
+    return text if _AUDIT_TEXT.match(text) and not re.search(r"\d{7,}", text) else None
+
+
 def _audit(*, action: str, actor: Any, service_pack: ServicePack, detail: dict[str, Any]) -> None:
-    """One PackVersionEvent, and the same in the audit log (issue 8) where it is installed."""
+    """One PackVersionEvent (the version's history, with notes) and the same move in the audit log."""
     now = timezone.now()
     PackVersionEvent.objects.create(
         service_pack=service_pack, action=action, actor=actor, at=now, detail=detail
     )
-    try:
-        from govreach.audit.log import audit_record  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:  # the audit log is not on this branch yet: the event above is the record
-        return
     audit_record(
         action=f"pack_version.{action}",
         actor=actor,
         subject=service_pack,
-        channel="staff",
-        detail={"pack": service_pack.pack_id, "version": service_pack.version, **detail},
+        channel="staff" if actor is not None else "system",
+        detail={
+            "pack": service_pack.pack_id,
+            "version": service_pack.version,
+            **{key: _audit_value(value) for key, value in detail.items()},
+        },
     )
 
 
