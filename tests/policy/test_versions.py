@@ -77,14 +77,14 @@ def test_every_move_is_recorded_with_who_and_when(db: None, proposer: Any, appro
     row = service_pack_load(pack=load_pack(PACK_DIR, version="0.9.0"), proposed_by=proposer)
     put_in_force(row, approver)
     row.refresh_from_db()
-    assert (row.proposed_by, row.reviewed_by, row.approved_by, row.activated_by) == (
-        proposer, approver, approver, approver,
+    assert (row.proposed_by.username, row.reviewed_by.username, row.approved_by, row.activated_by) == (  # type: ignore[union-attr]
+        "policy-proposer", "policy-reviewer", approver, approver,
     )  # fmt: skip
     assert row.proposed_at <= row.reviewed_at <= row.approved_at <= row.activated_at  # type: ignore[operator]
     moves = list(PackVersionEvent.objects.filter(service_pack=row).values_list("action", "actor__username"))
     assert moves == [
         ("proposed", "policy-proposer"),
-        ("reviewed", "policy-approver"),
+        ("reviewed", "policy-reviewer"),
         ("approved", "policy-approver"),
         ("activated", "policy-approver"),
     ]
@@ -119,3 +119,14 @@ def test_an_approved_version_is_not_in_force_until_activated(
     approve(loaded["0.8.0"], approver)
     assert ServicePack.objects.get(pk=loaded["0.8.0"].pk).state == "approved"
     assert service_pack_get(PACK).version == "1.0.0"
+
+
+def test_a_version_the_system_loaded_needs_two_different_people(
+    loaded: dict[str, ServicePack], approver: Any
+) -> None:
+    pack_version_review(service_pack=loaded["0.9.0"], by=approver)
+    with pytest.raises(PackVersionRefused, match="reviewed"):
+        pack_version_approve(service_pack=loaded["0.9.0"], by=approver)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServicePack.objects.filter(pk=loaded["0.9.0"].pk).update(approved_by=approver, state="approved")
+    assert ServicePack.objects.get(pk=loaded["0.9.0"].pk).state == "reviewed"

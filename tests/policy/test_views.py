@@ -82,13 +82,14 @@ def test_pages_refuse_anyone_but_a_policy_officer_of_the_pack(
 
 
 def test_the_proposer_cannot_review_their_own_version_through_the_web(
-    proposed: ServicePack, proposer: Any, approver: Any
+    proposed: ServicePack, proposer: Any, approver: Any, django_user_model: Any
 ) -> None:
     url = f"/staff/policy/{PACK}/versions/0.9.0/"
     response = signed_in(officer(proposer)).post(url, {"action": "review"})
     assert response.status_code == 400 and "proposed" in response.content.decode()
+    reviewer = officer(django_user_model.objects.create_user(username="policy-reviewer", is_staff=True))
+    assert signed_in(reviewer).post(url, {"action": "review"}).status_code == 302
     second = signed_in(officer(approver))
-    assert second.post(url, {"action": "review"}).status_code == 302
     assert second.post(url, {"action": "approve"}).status_code == 302
     assert ServicePack.objects.get(pk=proposed.pk).state == "approved"
     assert second.post(url, {"action": "activate"}).status_code == 302
@@ -114,8 +115,10 @@ def test_a_pilot_is_started_evaluated_and_rolled_back_from_the_web(
 ) -> None:
     client = signed_in(officer(approver))
     url = f"/staff/policy/{PACK}/versions/0.9.0/"
-    client.post(url, {"action": "review"})
-    client.post(url, {"action": "approve"})
+    assert signed_in(officer(proposer)).post(url, {"action": "review"}).status_code == 400  # their own
+    ServicePack.objects.filter(pk=proposed.pk).update(proposed_by=None)  # as if loaded by the system
+    assert signed_in(proposer).post(url, {"action": "review"}).status_code == 302
+    assert client.post(url, {"action": "approve"}).status_code == 302
     started = client.post(f"{url}pilot/", {"area": "PT-11", "starts_on": dt.date.today().isoformat()})
     assert started.status_code == 302
     pilot = PackPilot.objects.get()

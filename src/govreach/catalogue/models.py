@@ -90,6 +90,12 @@ class ServicePack(models.Model):
                 name="catalogue_reviewer_is_not_proposer",
             ),
             models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True)
+                | models.Q(proposed_by__isnull=False)
+                | ~models.Q(approved_by=models.F("reviewed_by")),
+                name="catalogue_system_version_has_two_people",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(is_active=False) | models.Q(state="active"),
                 name="catalogue_active_row_is_in_state_active",
             ),

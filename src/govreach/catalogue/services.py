@@ -147,11 +147,20 @@ def pack_version_review(*, service_pack: ServicePack, by: Any, note: str = "") -
 
 @transaction.atomic
 def pack_version_approve(*, service_pack: ServicePack, by: Any, note: str = "") -> ServicePack:
-    """Approval by a person other than the proposer: reviewed -> approved (not yet in force)."""
+    """Approval by a second person: reviewed -> approved (not yet in force).
+
+    The approver is never the proposer; for a version the system loaded (no proposer), never the reviewer
+    either: at least two people always stand behind a version before it can be in force.
+    """
     row = _locked(service_pack)
     _require(row, (ServicePack.State.REVIEWED,), "approved")
     if row.proposed_by_id is not None and row.proposed_by_id == by.pk:
         raise PackVersionRefused("the person who proposed a version cannot approve it")
+    if row.proposed_by_id is None and row.reviewed_by_id == by.pk:
+        # Loaded by the system: the reviewer stands in for the proposer, so approval is a second person's.
+        raise PackVersionRefused(
+            "the person who reviewed a version loaded by the system cannot also approve it"
+        )
     row.state, row.approved_by, row.approved_at = ServicePack.State.APPROVED, by, timezone.now()
     row.save(update_fields=["state", "approved_by", "approved_at"])
     _audit(action="approved", actor=by, service_pack=row, detail={"note": note[:500]})
