@@ -101,6 +101,12 @@ def active_pack(pack_id: str, *, area_code: str | None = None, on: dt.date | Non
     return pack_for(service_pack_in_force(pack_id, area_code=area_code, on=on))
 
 
+def pack_decided_under(pack_id: str, version: str | None) -> Pack:
+    """The rules a recorded decision was made under (its version), else the version in force today."""
+    row = ServicePack.objects.filter(pack_id=pack_id, version=version).first() if version else None
+    return pack_for(row) if row is not None else active_pack(pack_id)
+
+
 def service_pack_version(pack_id: str, version: str) -> ServicePack:
     """One stored version of a pack (any state): what an old decision was made under."""
     try:

@@ -20,9 +20,15 @@ from django.utils import timezone
 
 from govreach.accounts.models import StaffAssignment, StaffTOTPDevice
 from govreach.catalogue.models import PackPilot, ServicePack
-from govreach.catalogue.services import pack_version_activate, pack_version_approve, pack_version_review
+from govreach.catalogue.services import (
+    pack_version_activate,
+    pack_version_approve,
+    pack_version_review,
+    service_pack_load,
+)
 from govreach.entitlements.models import Cycle
 from govreach.entitlements.services import cycle_run
+from govreach.packs.loader import load_pack, pack_versions
 from govreach.policy.selectors import POLICY_ROLE
 from govreach.policy.services import pilot_start
 from govreach.registry.models import Area
@@ -45,6 +51,11 @@ def step_policy(ctx: DemoContext) -> StepReport:
     title = "Rule changes: dry run, approval, pilot (pt-social-energy-tariff)"
     if not settings.DEBUG:
         return StepReport(title, [], warnings=["skipped: demo accounts are made only with GOVREACH_DEBUG=1"])
+    base = ServicePack.objects.filter(pack_id=PACK_ID, version_dir="").first()
+    if base is not None:
+        # The versions the pack keeps, as drafts (what `govreach packs load` records; idempotent).
+        for kept in pack_versions(base.path):
+            service_pack_load(pack=load_pack(base.path, version=kept))
     versions = {v.version: v for v in ServicePack.objects.filter(pack_id=PACK_ID)}
     country, area = Area.objects.filter(code="PT").first(), Area.objects.filter(code=PILOT_AREA).first()
     if NATIONAL not in versions or PILOTED not in versions or country is None or area is None:
