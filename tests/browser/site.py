@@ -72,6 +72,7 @@ EXCLUDED: dict[str, str] = {
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
     # --- policy: dry runs, versions, pilots (issue 9)
+    "policy:pilot_new": "POST-only: starts a pilot, then redirects to the pilot page",
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from govreach.catalogue.models import PackPilot, ServicePack
 from govreach.catalogue.selectors import active_pack, service_pack_in_force
@@ -108,6 +109,31 @@ def test_single_decisions_use_the_pilot_version_inside_its_areas_and_period(
     )
     assert service_pack_in_force(PACK, area_code="PT-03", on=FIRST_ON).version == "0.9.0"
     assert service_pack_in_force(PACK, on=FIRST_ON).version == "0.9.0"
+    # The eligibility API: EUR 6,000 is within the pilot's limit in Lisboa only.
+    unit = {
+        "contract": {
+            "own_name": True,
+            "domestic": True,
+            "permanent_home": True,
+            "voltage": "BTN",
+            "power_kva": 3.45,
+        },
+        "household": {"income_eur": 6000},
+        "members": [{"income_eur": 6000, "benefits": []}],
+    }
+    url = f"/api/v1/services/{PACK}/eligibility"
+    answers = {
+        area_code: Client()
+        .post(
+            url,
+            {"unit": unit, "on": FIRST_ON.isoformat(), "area": area_code},
+            content_type="application/json",
+        )
+        .json()
+        for area_code in (parish.code, "PT-03")
+    }
+    assert (answers[parish.code]["pack_version"], answers[parish.code]["outcome"]) == ("1.0.0", True)
+    assert (answers["PT-03"]["pack_version"], answers["PT-03"]["outcome"]) == ("0.9.0", False)
 
 
 def _cycle_pilot(

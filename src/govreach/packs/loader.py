@@ -416,6 +416,8 @@ def _load(path: Path, version: str | None = None) -> tuple[Pack | None, list[Pac
     if service is not None:
         require_languages("service.yaml", ("title",), service.title)
         require_languages("service.yaml", ("summary",), service.summary)
+    if version_file is not None:
+        require_languages(f"{overlay_rel}/{VERSION_FILE}", ("summary",), version_file.summary)
 
     # parameters.yaml (then the version's parameters.yaml, whose entries replace the pack's whole)
     parameters: dict[str, Parameter] = {}
