@@ -62,7 +62,9 @@ def _audit_value(value: Any) -> str | int | float | bool | None:
     return text if _AUDIT_TEXT.match(text) and not re.search(r"\d{7,}", text) else None
 
 
-def _audit(*, action: str, actor: Any, service_pack: ServicePack, detail: dict[str, Any]) -> None:
+def pack_version_event_record(
+    *, action: str, actor: Any, service_pack: ServicePack, detail: dict[str, Any]
+) -> None:
     """One PackVersionEvent (the version's history, with notes) and the same move in the audit log."""
     now = timezone.now()
     PackVersionEvent.objects.create(
@@ -114,9 +116,13 @@ def service_pack_load(*, pack: Pack, proposed_by: Any = None) -> ServicePack:
         activated_at=now if is_first else None,
         **fields,
     )
-    _audit(action="proposed", actor=proposed_by, service_pack=row, detail={"digest": pack.digest})
+    pack_version_event_record(
+        action="proposed", actor=proposed_by, service_pack=row, detail={"digest": pack.digest}
+    )
     if is_first:
-        _audit(action="installed", actor=proposed_by, service_pack=row, detail={"first_version": True})
+        pack_version_event_record(
+            action="installed", actor=proposed_by, service_pack=row, detail={"first_version": True}
+        )
     return row
 
 
@@ -141,7 +147,7 @@ def pack_version_review(*, service_pack: ServicePack, by: Any, note: str = "") -
         raise PackVersionRefused("the person who proposed a version cannot review it")
     row.state, row.reviewed_by, row.reviewed_at = ServicePack.State.REVIEWED, by, timezone.now()
     row.save(update_fields=["state", "reviewed_by", "reviewed_at"])
-    _audit(action="reviewed", actor=by, service_pack=row, detail={"note": note[:500]})
+    pack_version_event_record(action="reviewed", actor=by, service_pack=row, detail={"note": note[:500]})
     return row
 
 
@@ -163,7 +169,7 @@ def pack_version_approve(*, service_pack: ServicePack, by: Any, note: str = "") 
         )
     row.state, row.approved_by, row.approved_at = ServicePack.State.APPROVED, by, timezone.now()
     row.save(update_fields=["state", "approved_by", "approved_at"])
-    _audit(action="approved", actor=by, service_pack=row, detail={"note": note[:500]})
+    pack_version_event_record(action="approved", actor=by, service_pack=row, detail={"note": note[:500]})
     return row
 
 
@@ -193,10 +199,12 @@ def pack_version_activate(*, service_pack: ServicePack, by: Any, action: str = "
     for old in in_force:
         old.is_active, old.state, old.retired_at = False, ServicePack.State.RETIRED, now
         old.save(update_fields=["is_active", "state", "retired_at"])
-        _audit(action="retired", actor=by, service_pack=old, detail={"replaced_by": row.version})
+        pack_version_event_record(
+            action="retired", actor=by, service_pack=old, detail={"replaced_by": row.version}
+        )
     row.is_active, row.state, row.activated_by, row.activated_at = True, ServicePack.State.ACTIVE, by, now
     row.save(update_fields=["is_active", "state", "activated_by", "activated_at"])
-    _audit(action=action, actor=by, service_pack=row, detail={})
+    pack_version_event_record(action=action, actor=by, service_pack=row, detail={})
     return row
 
 

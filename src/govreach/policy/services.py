@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from govreach.catalogue.models import PackPilot, ServicePack
 from govreach.catalogue.selectors import pack_for, service_pack_get
-from govreach.catalogue.services import PackVersionRefused, _audit, is_approved
+from govreach.catalogue.services import PackVersionRefused, is_approved, pack_version_event_record
 from govreach.policy import conf
 from govreach.registry.models import Area
 
@@ -68,7 +68,7 @@ def pilot_start(
         started_at=timezone.now(),
     )
     pilot.areas.set(areas)
-    _audit(
+    pack_version_event_record(
         action="pilot_started",
         actor=by,
         service_pack=row,
@@ -100,7 +100,7 @@ def pilot_roll_back(*, pilot: PackPilot, by: Any, on: dt.date | None = None) -> 
     if locked.on_rollback == "keep_until_review":
         locked.review_on = on + dt.timedelta(days=conf.review_days())
     locked.save(update_fields=["status", "ended_by", "ended_at", "ended_on", "review_on"])
-    _audit(
+    pack_version_event_record(
         action="pilot_rolled_back",
         actor=by,
         service_pack=locked.service_pack,
