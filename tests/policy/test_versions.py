@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
+from govreach.audit.models import AuditEntry
 from govreach.catalogue.models import PackVersionEvent, ServicePack
 from govreach.catalogue.selectors import active_pack, service_pack_get
 from govreach.catalogue.services import (
@@ -88,6 +89,14 @@ def test_every_move_is_recorded_with_who_and_when(db: None, proposer: Any, appro
         ("approved", "policy-approver"),
         ("activated", "policy-approver"),
     ]
+    audited = list(
+        AuditEntry.objects.filter(action__startswith="pack_version.")
+        .order_by("seq")
+        .values_list("action", "actor_username")
+    )
+    assert ("pack_version.approved", "policy-approver") in audited
+    assert ("pack_version.reviewed", "policy-reviewer") in audited
+    assert audited[-1] == ("pack_version.activated", "policy-approver")
     assert list(PackVersionEvent.objects.filter(service_pack=first).values_list("action", flat=True)) == [
         "proposed",
         "installed",
