@@ -102,6 +102,11 @@ def service_pack_load(*, pack: Pack, proposed_by: Any = None) -> ServicePack:
                 setattr(row, name, fields[name])
             row.loaded_at = timezone.now()
             row.save(update_fields=[*changed, "loaded_at"])
+            if "digest" in changed:
+                # Changed files under an approved version: recorded, so that the history shows it.
+                pack_version_event_record(
+                    action="reloaded", actor=proposed_by, service_pack=row, detail={"digest": pack.digest}
+                )
         return row
     now = timezone.now()
     is_first = not any(v.is_active for v in versions)
