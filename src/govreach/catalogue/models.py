@@ -110,6 +110,14 @@ class ServicePack(models.Model):
     def __str__(self) -> str:
         return f"{self.pack_id} {self.version}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The flag the rest of GovReach reads and the state the approval reads never disagree.
+        if self.is_active:
+            self.state = self.State.ACTIVE
+            if kwargs.get("update_fields") is not None and "is_active" in kwargs["update_fields"]:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "state"}
+        super().save(*args, **kwargs)
+
 
 class PackVersionEvent(models.Model):
     """One move of a pack version through its states (or a pilot's start and end), with who and when."""

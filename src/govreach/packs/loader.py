@@ -334,8 +334,11 @@ def pack_versions(path: Path | str) -> list[str]:
 def check_pack(path: Path | str) -> list[PackProblem]:
     """Every problem of the pack in ``path`` and of each version it keeps (empty when all are sound)."""
     problems = _load(Path(path))[1]
+    seen = {str(p) for p in problems}
     for version in pack_versions(path):
-        problems += _load(Path(path), version)[1]
+        # A problem in the pack's own files shows once, not once more for every version that reads them.
+        problems += [p for p in _load(Path(path), version)[1] if str(p) not in seen]
+        seen |= {str(p) for p in problems}
     return problems
 
 
