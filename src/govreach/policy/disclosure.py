@@ -1,17 +1,18 @@
-"""Disclosure control for published dry-run figures: no count of fewer than 10 units is shown.
+"""Disclosure control for published dry-run figures: no count of fewer than 10 units can be read or derived.
 
-The same rule as the open data (issue 8, ``govreach.transparency``, not yet on main when this was
-written): a cell of 1 to 9 units is suppressed (primary), and when a column has exactly one
-suppressed cell, the next smallest non-zero cell of that column is suppressed too (secondary), so
-the hidden one cannot be found by subtracting the others from the column's published total.
-Switch to the transparency module's function once it has landed.
+Each table (gains and losses by area, by criterion) is protected by the open data's own suppression
+(``govreach.transparency.disclosure.protect``: primary 1-9, then secondary until no hidden cell can be
+recovered), with each column's total published as the sum of its rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+
+from govreach.transparency.disclosure import Group, protect
 
 MIN_CELL = 10
+TOTAL = "__total__"
 
 
 def is_too_small(count: int) -> bool:
@@ -19,27 +20,21 @@ def is_too_small(count: int) -> bool:
     return 0 < count < MIN_CELL
 
 
-def suppress_column(cells: Mapping[str, int]) -> dict[str, int | None]:
-    """One column of counts with its small cells (and, if needed, a second cell) replaced by None."""
-    out: dict[str, int | None] = {key: (None if is_too_small(n) else n) for key, n in cells.items()}
-    hidden = [key for key, value in out.items() if value is None]
-    if len(hidden) == 1:
-        visible = sorted((n, key) for key, n in cells.items() if out[key] is not None and n > 0)
-        if visible:
-            out[visible[0][1]] = None
-        # With no other non-zero cell the total itself would give it away: the caller hides the total.
-    return out
-
-
-def suppress_table(columns: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int | None]]:
-    """Each column of a table (column name -> row key -> count) suppressed on its own."""
-    return {name: suppress_column(cells) for name, cells in columns.items()}
-
-
-def safe_total(cells: Mapping[str, int], suppressed: Mapping[str, int | None]) -> int | None:
-    """The column total, unless it would reveal a hidden cell (one hidden and no other hidden with it)."""
-    total = sum(cells.values())
-    if is_too_small(total):
-        return None
-    hidden = [key for key, value in suppressed.items() if value is None]
-    return None if len(hidden) == 1 else total
+def suppress_table(
+    columns: Mapping[str, Mapping[str, int]],
+) -> tuple[dict[str, dict[str, int | None]], dict[str, int | None]]:
+    """Each column (name -> row -> count) with its total; hidden cells and hidden totals are None."""
+    cells: dict[Hashable, int] = {}
+    groups: list[Group] = []
+    for name, rows in columns.items():
+        for row, count in rows.items():
+            cells[(row, name)] = count
+        cells[(TOTAL, name)] = sum(rows.values())
+        groups.append(Group(total=(TOTAL, name), parts=tuple((row, name) for row in rows)))
+    hidden = protect(cells, groups, threshold=MIN_CELL)
+    table = {
+        name: {row: (None if (row, name) in hidden else count) for row, count in rows.items()}
+        for name, rows in columns.items()
+    }
+    totals = {name: (None if (TOTAL, name) in hidden else cells[(TOTAL, name)]) for name in columns}
+    return table, totals

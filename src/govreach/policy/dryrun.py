@@ -215,7 +215,7 @@ def write_affected(run: DryRun, out_dir: Path) -> Path:
 
 def published_summary(run: DryRun) -> dict[str, Any]:
     """The figures that may be shown or published: every count of 1 to 9 units hidden (None)."""
-    from govreach.policy.disclosure import is_too_small, safe_total, suppress_table
+    from govreach.policy.disclosure import is_too_small, suppress_table
 
     c = run.counts
     areas = sorted(set(c.gains_by_area) | set(c.losses_by_area))
@@ -228,14 +228,13 @@ def published_summary(run: DryRun) -> dict[str, Any]:
         "gains": {k: c.gains_by_criterion[k] for k in criteria},
         "losses": {k: c.losses_by_criterion[k] for k in criteria},
     }
-    by_area = suppress_table(by_area_raw)
-    by_criterion = suppress_table(by_criterion_raw)
+    by_area, area_totals = suppress_table(by_area_raw)
+    by_criterion, _criterion_totals = suppress_table(by_criterion_raw)
 
     def shown(n: int) -> int | None:
         return None if is_too_small(n) else n
 
-    gains = safe_total(by_area_raw["gains"], by_area["gains"])
-    losses = safe_total(by_area_raw["losses"], by_area["losses"])
+    gains, losses = area_totals["gains"], area_totals["losses"]
     # after = before + gains - losses: with a change total hidden, "after" (and the cost) would reveal it.
     granted_shown = (
         shown(c.granted_before) is not None
