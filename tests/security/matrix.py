@@ -23,6 +23,7 @@ from govreach.accounts.access import SESSION_STAFF_VERIFIED
 from govreach.accounts.models import CitizenAccount, Intermediary, StaffAssignment
 from govreach.accounts.services import citizen_account_get_or_create, consent_record_signed
 from govreach.cases.models import Application
+from govreach.catalogue.models import PackPilot
 from govreach.entitlements.models import EntitlementPerson, PartnerMembership
 from govreach.registry.models import Area
 
@@ -50,6 +51,7 @@ ROLES = (
     "school_secretary",
     "finance_officer",  # budget lines of the land service (transparency)
     "auditor",  # reads the audit log
+    "policy_officer",  # approves rule versions and runs pilots of the tariff
 )
 
 
@@ -173,6 +175,7 @@ def world_build(django_settings: Any, var_dir: Path, media_dir: Path, review: Ca
     c["school_secretary"] = _staff(site.ROLES.school_secretary)
     c["finance_officer"] = _staff("demo-finance")
     c["auditor"] = _staff("demo-auditor")
+    c["policy_officer"] = _staff("pt-policy-approver")
     assert set(c) == set(ROLES)
 
     reference = _apply(_citizen(citizen))
@@ -211,5 +214,7 @@ def world_build(django_settings: Any, var_dir: Path, media_dir: Path, review: Ca
         "area_code": BD_UNION,
         "opendata_file": "datapackage.json",
         "message_id": _failed_message(),
+        # --- policy: dry runs, versions, pilots (issue 9): the demo's pilot of the tariff
+        "pilot_id": PackPilot.objects.filter(service_pack__pack_id=PT).order_by("pk").first().pk,  # type: ignore[union-attr]
     }
     return world

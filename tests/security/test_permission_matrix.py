@@ -155,6 +155,13 @@ POLICIES: dict[str, Policy] = {
     "transparency:opendata_file": Policy(ALL),
     "transparency:budget": Policy(only("finance_officer")),
     # --- policy: dry runs, versions, pilots (issue 9)
+    # Policy officers only (the demo's pt-policy-proposer and pt-policy-approver, none of these roles):
+    # every role here is refused; officers and refusals are tested in tests/policy/test_views.py.
+    "policy:index": Policy(only("policy_officer")),
+    "policy:version": Policy(only("policy_officer"), pack=PT),
+    "policy:diff": Policy(only("policy_officer"), pack=PT),
+    "policy:pilot_new": Policy(only("policy_officer"), method="POST", pack=PT),
+    "policy:pilot": Policy(only("policy_officer")),
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
     "ops:healthz": Policy(ALL),
@@ -191,8 +198,9 @@ PK_OF = {
     "entitlements:refuse": "entitlement_id",
     "entitlements:review": "review_id",
     "entitlements:partner_token_revoke": "token_id",
+    "policy:pilot": "pilot_id",
 }
-FIXED = {"page_id": "applicant", "transition_id": "register"}
+FIXED = {"page_id": "applicant", "transition_id": "register", "version": "1.0.0"}
 
 
 def _kwargs(name: str, route: str, policy: Policy, world: World) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, servi
 from govreach.entitlements.demo import step_entitlements
 from govreach.govstack.demo import step_govstack
 from govreach.outreach.demo import step_outreach
+from govreach.policy.demo import step_policy
 from govreach.programmes.demo import step_programmes
 from govreach.transparency.demo import step_transparency
 from govreach.web.demo import step_demo_accounts
@@ -109,6 +110,7 @@ SETUP_STEPS: list[Step] = [
     step_outreach,
     step_entitlements,
     step_programmes,
+    step_policy,
     step_govstack,  # after the demo accounts: its land office acts as demo-ac-land
     step_transparency,
     step_audit,
