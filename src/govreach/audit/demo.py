@@ -44,8 +44,9 @@ def step_audit(ctx: DemoContext) -> StepReport:
 
     title = "Audit log (hash-chained)"
     result = verify_chain()
+    # the count and head are left out: each run of the demo's batch steps appends to the log
     state = (
-        f"chain OK: {result.checked} record(s), head {result.last_seq} {result.head_hash[:16]}..."
+        "chain OK: every record checked (govreach audit verify prints the count and the head)"
         if result.problem is None
         else f"chain BROKEN at record {result.problem.seq}: {result.problem.message}"
     )
