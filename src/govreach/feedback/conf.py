@@ -35,7 +35,11 @@ DEFAULT_MATRIX: tuple[dict[str, Any], ...] = (
         "area_levels": ("upazila", "municipality", "district"),
         "role": "grievance_district",
     },
-    {"tier": "regional", "area_levels": ("division", "region", "city", "state"), "role": "grievance_regional"},
+    {
+        "tier": "regional",
+        "area_levels": ("division", "region", "city", "state"),
+        "role": "grievance_regional",
+    },
     {"tier": "national", "area_levels": ("country",), "role": "grievance_national"},
 )
 
