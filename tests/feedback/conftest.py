@@ -73,9 +73,7 @@ def other_citizen(areas: dict[str, Area]) -> CitizenAccount:
 
 
 @pytest.fixture
-def make_application(
-    bd_service_pack: ServicePack, areas: dict[str, Area]
-) -> Callable[..., Application]:
+def make_application(bd_service_pack: ServicePack, areas: dict[str, Area]) -> Callable[..., Application]:
     """``make_application(account, state="approved", by=None)``: a submitted application in a state."""
     counter = iter(range(1, 1000))
 

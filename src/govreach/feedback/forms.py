@@ -129,14 +129,19 @@ class GrievanceForm(_Described):
         self, *args: Any, services: list[tuple[str, str]], staff_sources: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(c, CATEGORY_LABELS.get(c, c)) for c in grievance_categories()]
-        self.fields["area"].choices = _area_choices()
-        self.fields["service"].choices = [("", "—"), *services]
+        self._choices("category", [(c, CATEGORY_LABELS.get(c, c)) for c in grievance_categories()])
+        self._choices("area", _area_choices())
+        self._choices("service", [("", "—"), *services])
         if staff_sources:
-            self.fields["source"].choices = [("counter", _("At a counter")), ("phone", _("By phone"))]
+            self._choices("source", [("counter", _("At a counter")), ("phone", _("By phone"))])
             self.fields["source"].required = True
         else:
             del self.fields["source"]
+
+    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -149,12 +149,13 @@ def grievance_new(request: HttpRequest) -> HttpResponse:
         if area is None:
             form.add_error("area", _("Choose where it happened"))
         else:
+            signed_in = request.user if request.user.is_authenticated else None
             if citizen is not None:
-                source, complainant, filed_by = Grievance.Source.INTERMEDIARY, citizen.user, request.user
+                source, complainant, filed_by = Grievance.Source.INTERMEDIARY, citizen.user, signed_in
             elif recording:
-                source, complainant, filed_by = data["source"], None, request.user
+                source, complainant, filed_by = data["source"], None, signed_in
             else:
-                complainant = request.user if own_account is not None else None
+                complainant = signed_in if own_account is not None else None
                 source, filed_by = Grievance.Source.WEB, None
             try:
                 filed = services.grievance_file(
