@@ -145,3 +145,61 @@ def test_satisfaction_rows_count_ratings_without_comments(
     assert all(r["area_code"] == "BD-30260101" and len(r["month"]) == 7 for r in rows)
     assert "secret words" not in repr(rows)
     assert satisfaction_rows(service="other-pack") == []
+
+
+def test_the_application_page_offers_the_rating_once_the_application_is_final(
+    citizen: CitizenAccount, make_application: Callable[..., Application]
+) -> None:
+    done = make_application(citizen)
+    open_one = make_application(citizen, state="registered")
+    client = citizen_client(citizen)
+    rate_url = f"/feedback/rate/case/{done.pk}/"
+    assert rate_url in client.get(f"/account/applications/{done.reference}/").content.decode()
+    assert (
+        "/feedback/rate/" not in client.get(f"/account/applications/{open_one.reference}/").content.decode()
+    )
+    client.post(rate_url, {"rating": "3"})
+    assert "3 out of 5" in client.get(f"/account/applications/{done.reference}/").content.decode()
+
+
+def test_a_granted_entitlement_can_be_rated_by_a_person_it_concerns(
+    citizen: CitizenAccount, other_citizen: CitizenAccount
+) -> None:
+    import datetime as dt
+
+    from govreach.entitlements.models import Cycle, Entitlement, EntitlementPerson
+    from govreach.registry.models import Area, Person
+
+    parish = Area.objects.get(code="BD-30260101")
+    person = Person.objects.create(national_id="123456789", area=parish)
+    citizen.person = person
+    citizen.save(update_fields=["person"])
+    cycle = Cycle.objects.create(
+        pack_id="pt-social-energy-tariff",
+        pack_version="1",
+        decided_on=dt.date(2026, 11, 1),
+        registries_dir="/tmp/r",
+        workdir="/tmp/w",
+    )
+    entitlement = Entitlement.objects.create(
+        pack_id="pt-social-energy-tariff",
+        unit_key="PT0002000012345678AB",
+        supply_point_code="PT0002000012345678AB",
+        valid_from=dt.date(2026, 11, 1),
+        granted_in=cycle,
+    )
+    EntitlementPerson.objects.create(
+        entitlement=entitlement, national_id="123456789", is_contract_holder=True
+    )
+    rating, created = services.rating_submit(
+        account=citizen, kind="entitlement", key=str(entitlement.pk), rating=5
+    )
+    assert created and rating.service == "pt-social-energy-tariff" and rating.area == parish
+    with pytest.raises(services.NotPermitted):
+        services.rating_submit(account=other_citizen, kind="entitlement", key=str(entitlement.pk), rating=1)
+    entitlement.status = Entitlement.Status.ENDED
+    entitlement.save(update_fields=["status"])
+    assert (
+        services.rating_submit(account=citizen, kind="entitlement", key=str(entitlement.pk), rating=1)[0]
+        == rating
+    )

@@ -80,7 +80,9 @@ def completed_services_for_citizen(account: CitizenAccount) -> list[CompletedSer
             )
         )
     person_area = account.person.area if account.person is not None else None
-    for entitlement in entitlement_list_for_citizen(account).filter(status=Entitlement.Status.ACTIVE):
+    # Granted, whether still in force or ended since; a refused one was never delivered.
+    granted = (Entitlement.Status.ACTIVE, Entitlement.Status.ENDED)
+    for entitlement in entitlement_list_for_citizen(account).filter(status__in=granted):
         key = str(entitlement.pk)
         area = person_area or Area.objects.filter(code=entitlement.area_code).first()
         services.append(
