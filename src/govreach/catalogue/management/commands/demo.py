@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
 from govreach.entitlements.demo import step_entitlements
+from govreach.feedback.demo import step_feedback
 from govreach.outreach.demo import step_outreach
 from govreach.programmes.demo import step_programmes
 from govreach.web.demo import step_demo_accounts
@@ -106,6 +107,7 @@ SETUP_STEPS: list[Step] = [
     step_outreach,
     step_entitlements,
     step_programmes,
+    step_feedback,
     step_urls,
 ]
 
