@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from govreach.accounts.models import CitizenAccount
+from govreach.audit.models import AuditEntry
 from govreach.feedback import services
 from govreach.feedback.figures import grievance_rows
 from govreach.feedback.models import Grievance, GrievanceEvent
@@ -142,6 +143,7 @@ def test_staff_record_a_complaint_received_at_the_counter(handlers: dict[str, Us
     assert response.status_code == 302
     grievance = Grievance.objects.get()
     assert grievance.source == "counter" and grievance.filed_by == handlers["local"]
+    assert AuditEntry.objects.get(action="grievance.record").actor_id == handlers["local"].pk
 
 
 def test_a_complaint_by_sms_is_filed_once_per_message_and_answered_with_its_reference(
@@ -234,6 +236,14 @@ def test_reply_then_resolve_tells_the_complainant_each_time(
     assert "Your case was decided." in status.content.decode()
     # Closed: nothing more can be done.
     assert client.post(url, {"action": "reject", "note": "late"}).status_code == 400
+    # Each reading and each step is in the audit log, by the officer, with no words of the complaint.
+    entries = AuditEntry.objects.filter(subject_type="feedback.grievance").order_by("seq")
+    assert [e.action for e in entries] == ["grievance.view", "grievance.reply", "grievance.resolved"]
+    assert {e.actor_username for e in entries} == {"grv-local"}
+    assert all(e.detail["reference"] == grievance.reference for e in entries)
+    assert "decided" not in repr([e.detail for e in entries]) and "mutation" not in repr(
+        [e.detail for e in entries]
+    )
 
 
 def test_a_rejection_needs_a_reason(areas: dict[str, Area], handlers: dict[str, User]) -> None:
@@ -264,6 +274,8 @@ def test_escalation_moves_an_overdue_grievance_one_level_up_once(
     event = GrievanceEvent.objects.get(grievance=overdue, action="escalated")
     assert "deadline" in event.note and event.data["from_tier"] == "local"
     assert OutboxMessage.objects.filter(message_id="grievance_escalated").count() == 1
+    audit = AuditEntry.objects.get(action="grievance.escalate")
+    assert audit.channel == "system" and audit.actor_id is None and audit.detail["to_tier"] == "district"
     # The handling moves with it: the district officer may act now, the local one no longer.
     url = f"/staff/grievances/{overdue.reference}/"
     assert staff_client(handlers["local"]).get(url).status_code == 403

@@ -16,11 +16,13 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from govreach.accounts.models import CitizenAccount
 from govreach.accounts.phones import InvalidPhone, phone_normalise
+from govreach.audit.log import audit_record
 from govreach.feedback.conf import comment_max_chars, grievance_categories, grievance_deadlines, resolve_days
 from govreach.feedback.models import Grievance, GrievanceEvent, Rating
 from govreach.feedback.selectors import (
@@ -181,14 +183,18 @@ def _event(
     )
 
 
-def _audit(*, action: str, actor: Any, grievance: Grievance, detail: dict[str, Any]) -> None:
-    """Append the staff action to the audit log (no personal data in ``detail``)."""
-    try:
-        from govreach.audit.log import audit_record  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:  # the audit log lands on main with issue 8 section 5; until then, nothing to append
-        return
-
-    audit_record(action=action, actor=actor, subject=grievance, channel=grievance.source, detail=detail)
+def _audit(
+    *, action: str, actor: Any, grievance: Grievance, detail: dict[str, Any], request: HttpRequest | None
+) -> None:
+    """Append the staff action to the audit log: ids and codes only, never the complaint's words."""
+    audit_record(
+        action=action,
+        request=request,
+        actor=actor,
+        subject=grievance,
+        channel="" if request is not None else "system" if actor is None else "web",
+        detail={"reference": grievance.reference, "category": grievance.category, **detail},
+    )
 
 
 @transaction.atomic
@@ -206,6 +212,7 @@ def grievance_file(
     language: str = "en",
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
 ) -> Filed:
     """File a grievance at the lowest level of government that exists above its area, with the deadlines
     of its category, and tell the complainant its reference and code.
@@ -267,7 +274,13 @@ def grievance_file(
     _event(grievance, "filed", actor=filed_by, data={"source": source, "handling_area": level.area.code})
     _notify(grievance, "grievance_received", key="filed", extra={"code": secret})
     if filed_by is not None:
-        _audit(action="grievance.record", actor=filed_by, grievance=grievance, detail={"source": source})
+        _audit(
+            action="grievance.record",
+            actor=filed_by,
+            grievance=grievance,
+            detail={"source": source},
+            request=request,
+        )
     logger.info("grievance %s filed (%s, %s)", grievance.reference, category, source)
     return Filed(grievance, secret, False)
 
@@ -297,7 +310,9 @@ def _note(note: str, *, required: str) -> str:
 
 
 @transaction.atomic
-def grievance_reply(*, grievance: Grievance, by_user: Any, note: str) -> Grievance:
+def grievance_reply(
+    *, grievance: Grievance, by_user: Any, note: str, request: HttpRequest | None = None
+) -> Grievance:
     """Answer the complainant (and acknowledge the grievance): it is now being handled."""
     note = _note(note, required="write the reply")
     locked = _locked_for(grievance, by_user)
@@ -307,11 +322,19 @@ def grievance_reply(*, grievance: Grievance, by_user: Any, note: str) -> Grievan
     locked.save(update_fields=["status", "acknowledged_at", "updated_at"])
     event = _event(locked, "replied", actor=by_user, note=note)
     _notify(locked, "grievance_reply", key=f"event:{event.pk}")
-    _audit(action="grievance.reply", actor=by_user, grievance=locked, detail={"tier": locked.tier})
+    _audit(
+        action="grievance.reply",
+        actor=by_user,
+        grievance=locked,
+        detail={"tier": locked.tier},
+        request=request,
+    )
     return locked
 
 
-def _close(grievance: Grievance, by_user: Any, note: str, status: str, action: str) -> Grievance:
+def _close(
+    grievance: Grievance, by_user: Any, note: str, status: str, action: str, request: HttpRequest | None
+) -> Grievance:
     locked = _locked_for(grievance, by_user)
     now = timezone.now()
     locked.status = status
@@ -320,20 +343,32 @@ def _close(grievance: Grievance, by_user: Any, note: str, status: str, action: s
     locked.save(update_fields=["status", "acknowledged_at", "closed_at", "updated_at"])
     event = _event(locked, action, actor=by_user, note=note)
     _notify(locked, "grievance_closed", key=f"event:{event.pk}")
-    _audit(action=f"grievance.{action}", actor=by_user, grievance=locked, detail={"tier": locked.tier})
+    _audit(
+        action=f"grievance.{action}",
+        actor=by_user,
+        grievance=locked,
+        detail={"tier": locked.tier},
+        request=request,
+    )
     return locked
 
 
 @transaction.atomic
-def grievance_resolve(*, grievance: Grievance, by_user: Any, note: str) -> Grievance:
+def grievance_resolve(
+    *, grievance: Grievance, by_user: Any, note: str, request: HttpRequest | None = None
+) -> Grievance:
     """Close the grievance as resolved, saying to the complainant what was done."""
-    return _close(grievance, by_user, _note(note, required="say what was done"), "resolved", "resolved")
+    note = _note(note, required="say what was done")
+    return _close(grievance, by_user, note, "resolved", "resolved", request)
 
 
 @transaction.atomic
-def grievance_reject(*, grievance: Grievance, by_user: Any, reason: str) -> Grievance:
+def grievance_reject(
+    *, grievance: Grievance, by_user: Any, reason: str, request: HttpRequest | None = None
+) -> Grievance:
     """Close the grievance as rejected; the reason is required and told to the complainant."""
-    return _close(grievance, by_user, _note(reason, required="give the reason"), "rejected", "rejected")
+    reason = _note(reason, required="give the reason")
+    return _close(grievance, by_user, reason, "rejected", "rejected", request)
 
 
 @transaction.atomic
@@ -378,7 +413,8 @@ def grievances_escalate(*, now: dt.datetime | None = None) -> list[Grievance]:
             action="grievance.escalate",
             actor=None,
             grievance=grievance,
-            detail={"from_tier": previous, "to_tier": level.tier.tier, "reason": "deadline passed"},
+            detail={"from_tier": previous, "to_tier": level.tier.tier, "reason": "deadline_passed"},
+            request=None,
         )
         escalated.append(grievance)
     return escalated

@@ -29,6 +29,7 @@ from govreach.accounts.access import (
     staff_login_required,
 )
 from govreach.accounts.selectors import citizen_account_for, intermediary_for, staff_assignment_list_for_user
+from govreach.audit.log import audit_record
 from govreach.catalogue.selectors import service_pack_list
 from govreach.feedback import selectors, services
 from govreach.feedback.forms import (
@@ -170,6 +171,7 @@ def grievance_new(request: HttpRequest) -> HttpResponse:
                     contact=data["contact"] or "",
                     language=language,
                     idempotency_key=data["idempotency_key"],
+                    request=request,
                 )
             except services.FeedbackError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, _error_text(exc))
@@ -285,6 +287,14 @@ def staff_grievance(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404("No such grievance.")
     if not selectors.grievance_may_handle(request.user, grievance):
         raise PermissionDenied("This grievance is handled at another level or in another area.")
+    if request.method == "GET":
+        # The complaint's words are personal data: each reading by staff goes in the audit log.
+        audit_record(
+            action="grievance.view",
+            request=request,
+            subject=grievance,
+            detail={"reference": grievance.reference, "tier": grievance.tier},
+        )
     form = HandleForm(request.POST or None)
     page_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -292,11 +302,11 @@ def staff_grievance(request: HttpRequest, reference: str) -> HttpResponse:
         user = request_user(request)
         try:
             if action == "reply":
-                services.grievance_reply(grievance=grievance, by_user=user, note=note)
+                services.grievance_reply(grievance=grievance, by_user=user, note=note, request=request)
             elif action == "resolve":
-                services.grievance_resolve(grievance=grievance, by_user=user, note=note)
+                services.grievance_resolve(grievance=grievance, by_user=user, note=note, request=request)
             else:
-                services.grievance_reject(grievance=grievance, by_user=user, reason=note)
+                services.grievance_reject(grievance=grievance, by_user=user, reason=note, request=request)
         except services.NotPermitted:
             raise PermissionDenied("This grievance is handled at another level or in another area.") from None
         except services.FeedbackError:
