@@ -85,6 +85,13 @@ CHECKED: dict[str, str] = {
     "entitlements:partner": "energy supplier (partner)",
     # --- audit (issue 8)
     # --- feedback and grievances (issue 8)
+    "feedback:grievance_new": "public (form, then with errors); staff recording one",
+    "feedback:grievance_filed": "public, right after filing",
+    "feedback:grievance_status": "public (form, then a found grievance)",
+    "feedback:rate_list": "citizen holding the tariff",
+    "feedback:rate": "citizen holding the tariff (the question, then the thank-you)",
+    "feedback:staff_queue": "grievance officer (local level)",
+    "feedback:staff_grievance": "grievance officer (local level)",
     # --- transparency: dashboards, open data, budgets (issue 8)
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
@@ -242,6 +249,50 @@ def _review_for_reviewer() -> int:
     raise AssertionError("the demo cycle refused no supply point of a registry person: no review to check")
 
 
+def walk_feedback(fresh: Callable[[], Page], base: str, audit: Audit, holder: EntitlementPerson) -> None:
+    """The grievance form (empty, then filled), its receipt and status; the rating; the officer's queue."""
+    from govreach.feedback.models import Grievance, Rating
+
+    complainant = fresh()
+    audit.goto(complainant, f"{base}/grievances/new/?lang=en", "grievance form")
+    complainant.get_by_role("button", name="Send the complaint").click()
+    audit.check(complainant, "grievance form with errors")
+    complainant.get_by_label("Delay: it is taking too long").check()
+    complainant.get_by_label("Where did it happen?").select_option(demo_areas()["union"].code)
+    complainant.get_by_label("What happened?").fill("Nobody answers the phone at the land office.")
+    complainant.get_by_role("button", name="Send the complaint").click()
+    audit.check(complainant, "grievance receipt")
+    expect(complainant.get_by_role("heading", level=1)).to_have_text("Complaint received")
+    reference, secret = (t.strip() for t in complainant.locator(".fb-secret").all_inner_texts())
+    complainant.get_by_role("link", name="Follow your complaint").click()
+    audit.check(complainant, "grievance status form")
+    complainant.get_by_label("Reference").fill(reference)
+    complainant.get_by_label("Secret code").fill(secret)
+    complainant.get_by_role("button", name="Show the status").click()
+    audit.check(complainant, "grievance status")
+
+    rater = fresh()
+    assert holder.person is not None
+    site.citizen_sign_in(rater, base, holder.person.citizen_accounts.first().phone)  # type: ignore[union-attr]
+    audit.goto(rater, f"{base}/feedback/rate/?lang=en", "services to rate")
+    # The demo may have rated this tariff already: take the answer back to see the question.
+    Rating.objects.filter(service_kind="entitlement", service_key=str(holder.entitlement_id)).delete()
+    audit.goto(rater, f"{base}/feedback/rate/entitlement/{holder.entitlement_id}/?lang=en", "rating question")
+    rater.get_by_role("button", name="Send my answer").click()
+    audit.check(rater, "rating question with an error")
+    rater.get_by_label("Satisfied", exact=True).check()
+    rater.get_by_role("button", name="Send my answer").click()
+    expect(rater.get_by_role("heading", level=1)).to_have_text("Thank you for your answer")
+    audit.check(rater, "rating thank-you")
+
+    officer = fresh()
+    site.staff_sign_in(officer, base, "demo-grv-local")
+    audit.goto(officer, f"{base}/staff/grievances/?lang=en", "grievance queue")
+    grievance = Grievance.objects.filter(reference=reference).get()
+    audit.goto(officer, f"{base}/staff/grievances/{grievance.reference}/?lang=en", "grievance (staff)")
+    audit.goto(officer, f"{base}/grievances/new/?lang=en", "grievance form (staff recording)")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_every_page_has_no_axe_violations(
     live_server: Any, browser: Browser, settings: Any, tmp_path: Path, demo_var_dir: Path
@@ -397,6 +448,9 @@ def test_every_page_has_no_axe_violations(
         assert member is not None
         site.staff_sign_in(supplier, base, member.user.username)
         audit.goto(supplier, f"{base}/partners/", "partner")
+
+        # Feedback and grievances (issue 8): anyone complains, follows it; a tariff holder rates; an officer.
+        walk_feedback(fresh, base, audit, holder)
     finally:
         site.close_all(pages)
 

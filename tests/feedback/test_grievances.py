@@ -323,3 +323,36 @@ def test_grievance_rows_count_by_category_level_status_and_overdue_with_median_d
     assert by_key[("other", "open", False)]["level"] == "local"
     assert all(r["area_code"] == "BD-30260101" for r in rows)
     assert "My mutation case" not in repr(rows) and PHONE not in repr(rows)
+
+
+def test_an_intermediary_files_for_the_citizen_they_act_for(
+    citizen: CitizenAccount, areas: dict[str, Area]
+) -> None:
+    from govreach.accounts.access import SESSION_ACTING_FOR
+    from govreach.accounts.models import Consent, Intermediary
+
+    from .conftest import make_staff_user
+
+    operator = make_staff_user("udc-ashulia")
+    intermediary = Intermediary.objects.create(
+        user=operator, centre_name="Ashulia UDC", area=areas["BD-30260101"]
+    )
+    consent = Consent.objects.create(
+        citizen=citizen,
+        intermediary=intermediary,
+        pack_id="bd-land-mutation",
+        method="otp",
+        granted_at=timezone.now(),
+    )
+    client = staff_client(operator)
+    session = client.session
+    session[SESSION_ACTING_FOR] = {"consent_id": consent.pk}
+    session.save()
+    assert "for the citizen you act for" in client.get("/grievances/new/").content.decode()
+    assert client.post("/grievances/new/", form_data(contact_channel="", contact="")).status_code == 302
+    grievance = Grievance.objects.get()
+    assert grievance.source == "intermediary"
+    assert grievance.complainant_id == citizen.user_id and grievance.filed_by_id == operator.pk
+    assert grievance.contact == PHONE  # the citizen is kept informed, not the operator
+    record = AuditEntry.objects.get(action="grievance.record")
+    assert record.channel == "assisted" and record.acting_for_citizen_id == citizen.pk
