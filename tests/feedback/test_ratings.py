@@ -203,3 +203,43 @@ def test_a_granted_entitlement_can_be_rated_by_a_person_it_concerns(
         services.rating_submit(account=citizen, kind="entitlement", key=str(entitlement.pk), rating=1)[0]
         == rating
     )
+
+
+def test_a_rating_by_sms_rates_the_senders_newest_unrated_service_once(
+    citizen: CitizenAccount, make_application: Callable[..., Application]
+) -> None:
+    from govreach.notify.models import OutboxMessage
+    from govreach.ussd.services import sms_inbound_handle
+
+    older = make_application(citizen)
+    newer = make_application(citizen)
+    assert sms_inbound_handle(sender=citizen.phone, body="RATE 2", gateway_id="g-1") == "rated"
+    assert sms_inbound_handle(sender=citizen.phone, body="RATE 2", gateway_id="g-1") == "duplicate"
+    assert (
+        sms_inbound_handle(sender=citizen.phone, body=f"RATE {older.reference} 5", gateway_id="g-2")
+        == "rated"
+    )
+    assert dict(Rating.objects.values_list("service_key", "rating")) == {str(newer.pk): 2, str(older.pk): 5}
+    assert set(Rating.objects.values_list("via", flat=True)) == {"sms"}
+    assert sms_inbound_handle(sender=citizen.phone, body="RATE 4", gateway_id="g-3") == "rating_refused"
+    assert sms_inbound_handle(sender=citizen.phone, body="RATE nine", gateway_id="g-4") == "rating_refused"
+    replies = list(OutboxMessage.objects.order_by("pk").values_list("message_id", flat=True))
+    assert replies == ["feedback_thanks", "feedback_thanks", "feedback_rate_help", "feedback_rate_help"]
+
+
+def test_applicants_of_decided_applications_are_invited_to_rate_once(
+    citizen: CitizenAccount, make_application: Callable[..., Application]
+) -> None:
+    from django.core.management import call_command
+
+    from govreach.notify.models import OutboxMessage
+
+    done = make_application(citizen)
+    make_application(citizen, state="registered")
+    rated = make_application(citizen)
+    services.rating_submit(account=citizen, kind="case", key=str(rated.pk), rating=4)
+    assert services.feedback_invite() == 1
+    call_command("feedback", "invite")
+    invite = OutboxMessage.objects.get(message_id="feedback_invite")
+    assert invite.recipient == citizen.phone
+    assert done.reference in invite.body and f"/feedback/rate/case/{done.pk}/" in invite.body

@@ -126,7 +126,14 @@ def demo_feedback_ensure() -> dict[str, object]:
         except services.NotPermitted:
             continue
         rated += int(created)
-    return {"handlers": handlers, "escalated": escalated, "rated": rated, "levels": levels}
+    invited = services.feedback_invite(now=now)
+    return {
+        "handlers": handlers,
+        "escalated": escalated,
+        "rated": rated,
+        "levels": levels,
+        "invited": invited,
+    }
 
 
 def step_feedback(ctx: DemoContext) -> StepReport:
@@ -152,5 +159,6 @@ def step_feedback(ctx: DemoContext) -> StepReport:
     escalated = made["escalated"]
     assert isinstance(escalated, list)
     lines.append(f"escalation: `govreach grievances escalate` (cron); this run escalated {len(escalated)}")
-    lines.append(f"ratings:    {made['rated']} new from tariff holders")
+    lines.append(f"ratings:    {made['rated']} new from tariff holders; SMS: RATE <1-5>")
+    lines.append(f"invites:    `govreach feedback invite` (cron); this run queued {made['invited']}")
     return StepReport(title, lines)

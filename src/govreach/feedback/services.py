@@ -30,6 +30,7 @@ from govreach.feedback.selectors import (
     grievance_levels,
     grievance_may_handle,
 )
+from govreach.notify.models import OutboxMessage
 from govreach.notify.services import outbox_enqueue
 from govreach.registry.models import Area, Person
 
@@ -461,3 +462,86 @@ def grievance_file_by_sms(*, phone: str, text: str, language: str, key: str) -> 
         idempotency_key=f"sms:{key}"[:100],
     )
     return "complaint_filed"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rating by SMS, and the invitation to rate
+
+
+#: First word of an inbound SMS that rates a completed service: ``RATE 4`` or ``RATE BD-2026-000123 4``.
+RATING_WORDS = ("RATE", "AVALIAR", "মূল্যায়ন", "평가")
+
+
+def rating_by_sms(*, phone: str, words: list[str], language: str, key: str) -> str:
+    """``RATE [reference] <1-5>``: rate the sender's newest unrated completed service (or the one named).
+
+    Run inside the inbound SMS's transaction; the reply thanks them or says what to send instead.
+    """
+    from govreach.feedback.selectors import completed_services_for_citizen
+
+    account = CitizenAccount.objects.filter(phone=phone).first()
+    score = words[-1] if len(words) >= 2 else ""
+    label = words[1].upper() if len(words) >= 3 else ""
+    outcome = "rating_refused"
+    if account is not None and score.isdigit() and 1 <= int(score) <= 5:
+        candidates = [
+            s
+            for s in completed_services_for_citizen(account)
+            if s.rating is None and (not label or s.label.upper() == label)
+        ]
+        if candidates:
+            rating_submit(
+                account=account, kind=candidates[0].kind, key=candidates[0].key, rating=int(score), via="sms"
+            )
+            outcome = "rated"
+    message_id = "feedback_thanks" if outcome == "rated" else "feedback_rate_help"
+    outbox_enqueue(
+        channel="sms", to=phone, message_id=message_id, language=language, context={}, dedupe_key=key
+    )
+    return outcome
+
+
+def feedback_invite(*, now: dt.datetime | None = None, days: int = 30) -> int:
+    """Invite by SMS each applicant whose application reached a final state in the last ``days`` days
+    to rate it (by reply, or on the web). Once per application; safe to run from cron. Returns how many
+    invitations were queued now.
+    """
+    from govreach.cases.models import DRAFT, Application
+    from govreach.cases.services import applicant_phone, pack_of
+    from govreach.feedback.selectors import completed_service_for_citizen
+
+    now = now or timezone.now()
+    queued = 0
+    recent = (
+        Application.objects.exclude(state=DRAFT)
+        .filter(decided_at__gte=now - dt.timedelta(days=days))
+        .order_by("pk")
+    )
+    for application in recent:
+        account = CitizenAccount.objects.filter(user_id=application.applicant_id).first()
+        if account is None:
+            continue
+        service = completed_service_for_citizen(account, kind=Rating.Kind.CASE, key=str(application.pk))
+        phone = applicant_phone(application)
+        if service is None or service.rating is not None or phone is None:
+            continue
+        dedupe_key = f"feedback:invite:case:{application.pk}"
+        if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
+            continue
+        with transaction.atomic():
+            outbox_enqueue(
+                channel="sms",
+                to=phone,
+                message_id="feedback_invite",
+                language=application.language,
+                context={
+                    "service": pack_of(application).title(application.language),
+                    "reference": application.reference or "",
+                    "link": public_url(
+                        reverse("feedback:rate", kwargs={"kind": "case", "key": application.pk})
+                    ),
+                },
+                dedupe_key=dedupe_key,
+            )
+        queued += 1
+    return queued
