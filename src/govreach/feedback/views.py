@@ -138,7 +138,8 @@ def grievance_new(request: HttpRequest) -> HttpResponse:
     own_account = citizen_account_for(request.user) if citizen is None and not recording else None
     services_choices = sorted(_service_titles(language).items(), key=lambda kv: kv[1])
     initial: dict[str, Any] = {"idempotency_key": uuid.uuid4().hex}
-    person = (citizen or own_account).person if (citizen or own_account) is not None else None  # type: ignore[union-attr]
+    complainant_account = citizen or own_account
+    person = complainant_account.person if complainant_account is not None else None
     if person is not None and person.area is not None:
         initial["area"] = person.area.code
     form = GrievanceForm(
