@@ -223,12 +223,28 @@ def test_the_orm_refuses_to_change_or_remove_records() -> None:
         {"Bad Key": 1},
         {"nested": ["a"]},
         {"ratio": float("nan")},
+        {"ratio": 1e16},
     ],
 )
 def test_detail_that_could_hold_personal_data_is_refused(detail: dict[str, object]) -> None:
     with pytest.raises(AuditDetailError):
         audit_record(action="case.view", detail=detail)  # type: ignore[arg-type]
     assert not AuditEntry.objects.exists()
+
+
+def test_every_kind_of_detail_value_reads_back_as_hashed() -> None:
+    detail = {
+        "share": 0.1,
+        "whole": 2.0,
+        "tiny": 1e-05,
+        "count": 12,
+        "is_ok": True,
+        "missing": None,
+        "code": "a/b:c",
+    }
+    audit_record(action="cycle.run", detail=detail)  # type: ignore[arg-type]
+    assert _row(1).detail == detail
+    assert "1 record(s) verified" in _verify()
 
 
 def test_an_action_must_be_a_dotted_verb() -> None:

@@ -22,8 +22,10 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from tests.browser import site
 
+from govreach.cases.models import Application
 from govreach.entitlements.contest import CONTESTABLE_OUTCOMES, review_open
 from govreach.entitlements.models import CycleOutcome, EntitlementPerson
+from govreach.notify.models import OutboxMessage
 from govreach.outreach.models import Visit
 from govreach.programmes.models import ClassGroup, Cohort, Registration, Score, Session
 from govreach.web.demo import demo_areas
@@ -84,6 +86,7 @@ CHECKED: dict[str, str] = {
     "entitlements:counter": "tariff counter",
     "entitlements:partner": "energy supplier (partner)",
     # --- audit (issue 8)
+    "audit:entries": "auditor",
     # --- feedback and grievances (issue 8)
     "feedback:grievance_new": "public (form, then with errors); staff recording one",
     "feedback:grievance_filed": "public, right after filing",
@@ -93,9 +96,15 @@ CHECKED: dict[str, str] = {
     "feedback:staff_queue": "grievance officer (local level)",
     "feedback:staff_grievance": "grievance officer (local level)",
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:index": "public",
+    "transparency:dashboard": "public (the four packs)",
+    "transparency:dashboard_area": "public (a region of Portugal)",
+    "transparency:opendata": "public",
+    "transparency:budget": "finance officer (and with errors)",
     # --- policy: dry runs, versions, pilots (issue 9)
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
+    "ops:outbox_failed": "land officer (a message of their area failed, then resent)",
 }
 
 
@@ -202,7 +211,7 @@ def apply_for_land_mutation(
     check(page, "check answers")
     page.get_by_role("button", name="Continue to pay the fees").click()
     check(page, "pay the fees")
-    for fee in ("Pay the court fee (Tk 20)", "Pay the notice fee (Tk 50)"):
+    for fee in ("Pay the court fee (BDT20.00)", "Pay the notice fee (BDT50.00)"):
         page.get_by_role("button", name=fee).click()
         check(page, f"demo payment: {fee}")
         page.get_by_role("button", name="Confirm the payment").click()
@@ -322,6 +331,21 @@ def test_every_page_has_no_axe_violations(
         audit.goto(public, f"{base}/programmes/br-prepara/register/", "register (closed)")
         audit.goto(public, f"{base}/staff/login/?lang=en", "staff sign-in")
         audit.goto(public, f"{base}/login/?lang=en", "citizen sign-in")
+        # Public figures, open data, and the finance officer's budget page (issue 8).
+        audit.goto(public, f"{base}/transparency/", "public figures")
+        for pack_id in ("bd-land-mutation", "pt-social-energy-tariff", "br-prepara", "kr-hyo-home-visits"):
+            audit.goto(public, f"{base}/transparency/services/{pack_id}/", f"figures {pack_id}")
+        audit.goto(public, f"{base}/transparency/services/pt-social-energy-tariff/", "figures pt (again)")
+        region = public.locator("table a[href*='/areas/']").first
+        region.click()
+        audit.check(public, "figures of a region")
+        audit.goto(public, f"{base}/transparency/open-data/", "open data")
+        finance = fresh()
+        site.staff_sign_in(finance, base, "demo-finance")
+        audit.goto(finance, f"{base}/transparency/services/bd-land-mutation/budget/", "budget lines")
+        finance.get_by_role("button", name="Save the budget line").click()
+        expect(finance.get_by_role("alert")).to_be_visible()
+        audit.check(finance, "budget lines, with errors")
 
         # Citizen: sign-in steps, the whole e-Mutation application, the account pages.
         citizen = fresh()
@@ -391,6 +415,27 @@ def test_every_page_has_no_axe_violations(
             audit.goto(officer, f"{base}/staff/outbox/?lang=en", "outbox")
         finally:
             settings.DEBUG = False
+        # A message of the officer's area that the gateway refused: listed with its reason, then resent.
+        submitted = Application.objects.get(reference=reference)
+        OutboxMessage.objects.filter(dedupe_key__startswith=f"cases:{submitted.pk}:").update(
+            status="failed", attempts=6, last_error="the SMS gateway answered HTTP 503", area=submitted.area
+        )
+        audit.goto(officer, f"{base}/staff/messages/failed/?lang=en", "failed messages")
+        officer.get_by_role("button", name="Send again").first.click()
+        audit.check(officer, "failed messages: one queued again")
+
+        # Auditor: the audit log (the visits above are in it).
+        from govreach.audit.demo import DEMO_AUDITOR
+
+        auditor = fresh()
+        site.staff_sign_in(auditor, base, DEMO_AUDITOR)
+        audit.goto(auditor, f"{base}/audit/?lang=en", "audit log")
+        audit.goto(
+            auditor,
+            f"{base}/audit/?lang=en&date_from=2026-02-01&date_to=2026-01-01",
+            "audit log: error",
+            status=400,
+        )
 
         # Outreach: nurse, hospital partner, coordinator.
         nurse = fresh()

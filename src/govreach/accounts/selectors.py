@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from govreach.accounts.models import CitizenAccount, Consent, Intermediary, StaffAssignment
+from govreach.accounts.models import CitizenAccount, Consent, Intermediary, StaffAssignment, StaffProfile
 from govreach.registry.models import Area
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -82,6 +82,17 @@ def citizen_account_for(user: AnyUser) -> CitizenAccount | None:
     if not user.is_authenticated:
         return None
     return CitizenAccount.objects.filter(user_id=user.pk).first()
+
+
+def language_preference_for(user: AnyUser) -> str:
+    """The language ``user`` chose with the switch (a BCP 47 tag such as ``pt-BR``), or ``""``."""
+    if not user.is_authenticated:
+        return ""
+    account = CitizenAccount.objects.filter(user_id=user.pk).only("preferred_language").first()
+    if account is not None:
+        return account.preferred_language
+    profile = StaffProfile.objects.filter(user_id=user.pk).only("preferred_language").first()
+    return profile.preferred_language if profile is not None else ""
 
 
 def intermediary_for(user: AnyUser) -> Intermediary | None:

@@ -20,6 +20,18 @@ Design
   name personal fields; strings are short tokens without spaces (so no full names or addresses), with
   no run of 7 or more digits (so no phone or national id numbers) and no ``@``.
 
+Where entries come from
+-----------------------
+- ``govreach.audit.middleware.AuditMiddleware`` (in ``settings.MIDDLEWARE``): every state-changing
+  request and every successful view of a page declared in ``recording.PERSON_PAGES`` by a signed-in
+  staff user, intermediary, partner (session or API token) or auditor; action = the URL name.
+- Explicit calls where the state changes outside a request: ``cycle.run`` (entitlements
+  ``cycle_run``), ``outreach.targeting.run`` (``targeting_run``), ``registry.import``
+  (``registry_source_import``), ``case.escalate`` (``cases_escalate_overdue``); and the auditor's own
+  reading of the log (``audit.view``, ``audit.export``).
+- Other apps call ``audit_record(request=...)`` inside their service's transaction for the record to
+  commit or roll back with the change; the middleware then adds no second entry for that request.
+
 Threat model (what this does and does not protect against)
 ----------------------------------------------------------
 - Someone who can write the database but does not hold the key (a DBA, an SQL injection, a stolen
@@ -90,6 +102,7 @@ _PERSONAL_KEY_PARTS = (
 )
 _MAX_DETAIL_KEYS = 20
 _ROLE_CACHE_ATTR = "_audit_role_label"
+_ROLE_SESSION_KEY = "audit.role"
 
 
 class AuditDetailError(ValueError):
@@ -164,8 +177,9 @@ def _check_detail(detail: Mapping[str, DetailValue] | None) -> dict[str, DetailV
                     f"Audit detail {key!r}: a number this long may be a phone or id number."
                 )
         elif isinstance(value, float):
-            if not math.isfinite(value):
-                raise AuditDetailError(f"Audit detail {key!r} is not a finite number.")
+            # Beyond 1e15 a float prints in exponent form, which PostgreSQL's jsonb would give back as an int.
+            if not math.isfinite(value) or abs(value) >= 1e15:
+                raise AuditDetailError(f"Audit detail {key!r} is not a finite number below 1e15.")
         elif isinstance(value, str):
             if not _DETAIL_STR_RE.match(value) or _LONG_DIGITS_RE.search(value):
                 raise AuditDetailError(
@@ -223,10 +237,20 @@ def role_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
 
 
 def _request_role_label(request: HttpRequest, user: AbstractBaseUser | AnonymousUser) -> str:
+    """The role label, kept for the session (roles are read again at the next sign-in)."""
     cached = getattr(request, _ROLE_CACHE_ATTR, None)
     if cached is not None and cached[0] == user.pk:
         return str(cached[1])
-    label = role_label(user)
+    # Kept in the session only for its own user (not, say, for the user a sign-out just ended).
+    own = getattr(getattr(request, "user", None), "pk", None) == user.pk
+    session = getattr(request, "session", None) if own else None
+    stored = session.get(_ROLE_SESSION_KEY) if session is not None and user.pk is not None else None
+    if isinstance(stored, list) and len(stored) == 2 and stored[0] == user.pk:
+        label = str(stored[1])
+    else:
+        label = role_label(user)
+        if session is not None and user.pk is not None:
+            session[_ROLE_SESSION_KEY] = [user.pk, label]
     setattr(request, _ROLE_CACHE_ATTR, (user.pk, label))
     return label
 

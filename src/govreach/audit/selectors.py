@@ -41,6 +41,16 @@ _INT_COLUMNS = ("v", "seq", "actor_id", "acting_for_citizen_id", "person_id")
 PAGE_SIZE = 2000
 
 
+AUDITOR_GROUP = "auditor"
+
+
+def is_auditor(user: Any) -> bool:
+    """True for an active user in the Django group ``auditor``."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
+        return False
+    return bool(user.groups.filter(name=AUDITOR_GROUP).exists())
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
@@ -69,32 +79,37 @@ def audit_entry_list_for_period(
     return entries.order_by("-seq")
 
 
-def iter_period(entries: QuerySet[AuditEntry]) -> Iterator[AuditEntry]:
-    """``entries`` oldest first, a page at a time (flat memory on long periods)."""
+def iter_export_chunks(entries: QuerySet[AuditEntry], out: TextIO, *, fmt: str) -> Iterator[int]:
+    """Write ``entries`` (oldest first) as ``jsonl`` or ``csv`` to ``out``, yielding the running count
+    after the header and after each page, so a caller can stream the output page by page."""
+    count = 0
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    yield count
     last = 0
     while True:
         rows = list(entries.filter(seq__gt=last).order_by("seq")[:PAGE_SIZE])
         if not rows:
             return
-        yield from rows
+        for entry in rows:
+            row = export_fields(entry)
+            if writer is not None:
+                writer.writerow(
+                    {**row, "detail": json.dumps(row["detail"], sort_keys=True, separators=(",", ":"))}
+                )
+            else:
+                out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+            count += 1
         last = rows[-1].seq
+        yield count
 
 
 def write_export(entries: QuerySet[AuditEntry], out: TextIO, *, fmt: str) -> int:
     """Write ``entries`` (oldest first) as ``jsonl`` or ``csv`` to ``out``; the number written."""
     count = 0
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n") if fmt == "csv" else None
-    if writer is not None:
-        writer.writeheader()
-    for entry in iter_period(entries):
-        row = export_fields(entry)
-        if writer is not None:
-            writer.writerow(
-                {**row, "detail": json.dumps(row["detail"], sort_keys=True, separators=(",", ":"))}
-            )
-        else:
-            out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-        count += 1
+    for count in iter_export_chunks(entries, out, fmt=fmt):  # noqa: B007 - the last count is the total
+        pass
     return count
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from govreach.audit.log import audit_record
 from govreach.entitlements import steps
 from govreach.entitlements.config import CycleConfig, load_cycle_config
 from govreach.entitlements.engines import DuckDBEngine, Engine, SparkEngine, spark_session
@@ -537,6 +538,7 @@ def cycle_run(
     cycle.finished_at = timezone.now()
     cycle.error = ""
     cycle.save(update_fields=["status", "finished_at", "report", "counts", "steps", "error"])
+    audit_record(action="cycle.run", subject=cycle, detail={"pack_id": cycle.pack_id})
     if not keep_workdir:
         _remove_workdir(Path(cycle.workdir))
     return cycle

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from govreach.accounts.access import citizen_login_required, staff_login_required
 from govreach.accounts.models import CitizenAccount
-from govreach.accounts.selectors import citizen_account_for
+from govreach.accounts.selectors import citizen_account_for, staff_assignments_for
 from govreach.catalogue.selectors import ServicePackNotFound, service_pack_get
 from govreach.entitlements.contest import (
     ReviewError,
@@ -55,6 +55,10 @@ from govreach.entitlements.refusals import (
     is_contract_holder,
     staff_may_refuse_at_counter,
 )
+
+# The words of these pages are English only (the citizen's "mine" page sets its own language): the frame,
+# its lang attribute and its dates and numbers say so, whatever language the visitor chose.
+ENGLISH = {"page_lang": "en"}
 
 
 def _account(request: HttpRequest) -> CitizenAccount:
@@ -120,7 +124,9 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(str(exc)) from None
         return HttpResponseRedirect(reverse("entitlements:mine") + "?refused=1")
     reasons = entitlement_reasons(entitlement, language=_language(account))
-    return render(request, "entitlements/refuse.html", {"entitlement": entitlement, "reasons": reasons})
+    return render(
+        request, "entitlements/refuse.html", {"entitlement": entitlement, "reasons": reasons, **ENGLISH}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,8 +144,8 @@ def contest(request: HttpRequest) -> HttpResponse:
         except ReviewError as exc:
             error = str(exc)
         else:
-            return render(request, "entitlements/contest_done.html", {"review": review})
-    return render(request, "entitlements/contest.html", {"supply_point": code, "error": error})
+            return render(request, "entitlements/contest_done.html", {"review": review, **ENGLISH})
+    return render(request, "entitlements/contest.html", {"supply_point": code, "error": error, **ENGLISH})
 
 
 @require_POST
@@ -198,7 +204,7 @@ def partner_home(request: HttpRequest) -> HttpResponse:
     context["cycles"] = partner_cycle_list()
     context["uploads"] = list(partner.uploads.order_by("-created_at")[:10])
     context["tokens"] = list(partner.tokens.order_by("-created_at"))
-    return render(request, "entitlements/partner.html", context, status=status)
+    return render(request, "entitlements/partner.html", {**context, **ENGLISH}, status=status)
 
 
 @require_POST
@@ -230,10 +236,17 @@ def partner_answers_download(request: HttpRequest, cycle_id: int) -> HttpRespons
 
 
 # -- staff: counter and reviews ---------------------------------------------------------------------------
+def _holds_a_role_for(request: HttpRequest, pack_id: str) -> None:
+    """Staff of other services have no business on this service's counter or review pages."""
+    if not staff_assignments_for(request.user, pack_id=pack_id):
+        raise PermissionDenied("You hold no role for this service.")
+
+
 @require_http_methods(["GET", "POST"])
 @staff_login_required
 def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
     """At a counter: find a supply point's tariff and record the holder's refusal."""
+    _holds_a_role_for(request, pack_id)
     code = (request.POST.get("supply_point") or request.GET.get("supply_point") or "").strip().upper()
     entitlement = (
         Entitlement.objects.filter(pack_id=pack_id, unit_key=code, status__in=["active", "refused"]).first()
@@ -252,17 +265,18 @@ def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
     return render(
         request,
         "entitlements/counter.html",
-        {"pack_id": pack_id, "supply_point": code, "entitlement": entitlement, "done": done},
+        {"pack_id": pack_id, "supply_point": code, "entitlement": entitlement, "done": done, **ENGLISH},
     )
 
 
 @require_GET
 @staff_login_required
 def review_queue(request: HttpRequest, pack_id: str) -> HttpResponse:
+    _holds_a_role_for(request, pack_id)
     return render(
         request,
         "entitlements/reviews.html",
-        {"pack_id": pack_id, "reviews": review_queue_for_staff(request.user, pack_id)},
+        {"pack_id": pack_id, "reviews": review_queue_for_staff(request.user, pack_id), **ENGLISH},
     )
 
 
@@ -308,6 +322,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "corrections": list(review.link_corrections.order_by("created_at")),
             "error": error,
             "today": dt.date.today(),
+            **ENGLISH,
         },
         status=422 if error else 200,
     )
@@ -322,5 +337,7 @@ def take_up(request: HttpRequest, pack_id: str) -> HttpResponse:
     except ServicePackNotFound:
         raise Http404("No such service.") from None
     return render(
-        request, "entitlements/take_up.html", {"pack_id": pack_id, "figure": take_up_by_area(pack_id)}
+        request,
+        "entitlements/take_up.html",
+        {"pack_id": pack_id, "figure": take_up_by_area(pack_id), **ENGLISH},
     )

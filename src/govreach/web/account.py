@@ -24,7 +24,7 @@ from govreach.catalogue.selectors import ServicePackNotFound, ServicePackUnavail
 from govreach.packs.loader import Pack, text_in
 from govreach.packs.workflow import Workflow
 from govreach.web import selectors
-from govreach.web.apply import confirm_payment, fees_due, money_text, start_payment
+from govreach.web.apply import confirm_payment, fees_due, start_payment
 from govreach.web.language import text_and_language
 from govreach.web.pages import page_context, respond
 
@@ -64,7 +64,6 @@ def payment_rows(pack: Pack, application: Application, language: str) -> list[di
         {
             "payment": p,
             "title": text_in(fees[p.purpose].title, language) if p.purpose in fees else p.purpose,
-            "money": money_text(p.amount, p.currency),
         }
         for p in application.payments.all()
     ]
@@ -111,8 +110,6 @@ def account_application(request: HttpRequest, reference: str) -> HttpResponse:
     context = page_context(request, pack.languages, preferred=application.language)
     language = context["language"]
     fees = fees_due(pack, application, application.state)
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     hearing = application.hearings.order_by("-scheduled_at").first()
     decision = application.decisions.order_by("-decided_at").first()
     record = RecordCopy.objects.filter(application=application).first()

@@ -51,8 +51,9 @@ from govreach.packs.forms import Form, Page
 from govreach.packs.loader import Pack
 from govreach.packs.workflow import Workflow
 from govreach.web import selectors
+from govreach.web.formats import money_text
 from govreach.web.language import text_and_language
-from govreach.web.pages import page_context, respond
+from govreach.web.pages import PAGE_LANGUAGE, page_context, respond
 from govreach.web.questions import (
     answer_text,
     field_view,
@@ -379,13 +380,6 @@ def fees_due(pack: Pack, application: Application, payable: str) -> list[dict[st
     return fees
 
 
-def money_text(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return "not known yet"
-    text = f"{amount:,.2f}".removesuffix(".00")
-    return f"Tk {text}" if currency == "BDT" else f"{currency} {text}"
-
-
 @require_http_methods(["GET"])
 @filer_required
 def apply_check(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
@@ -435,8 +429,6 @@ def apply_check(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
         url = _url("apply_page", pack, page_id=page.id) + f"?return=check#{view.html_id}"
         error_list.append((url, message[:1].upper() + message[1:]))
     fees = fees_due(pack, draft, APPLICATION_FEES)
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     unpaid = [f for f in fees if not f["is_paid"]]
     context.update(
         {
@@ -472,7 +464,6 @@ def _demo_gateway(
     context.update(
         {
             "payment": payment,
-            "money": money_text(payment.amount, payment.currency),
             "instructions": instructions,
             "confirm_url": confirm_url,
         }
@@ -512,7 +503,7 @@ def confirm_payment(request: HttpRequest, application: Application, by_user: Use
     if payment.status == Payment.Status.PAID:
         messages.success(
             request,
-            f"Payment received: {money_text(payment.amount, payment.currency)}. "
+            f"Payment received: {money_text(payment.amount, payment.currency, PAGE_LANGUAGE)}. "
             f"Receipt number {payment.provider_reference}.",
         )
     else:
@@ -537,15 +528,14 @@ def apply_fees(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
         if response is not None:
             return response
         return redirect(_url("apply_fees", pack, context["lang_query"]))
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     unpaid = [f for f in fees if not f["is_paid"]]
     total = sum((f["amount"] or Decimal(0) for f in unpaid), Decimal(0))
     context.update(
         {
             "fees": fees,
             "next_fee": unpaid[0] if unpaid else None,
-            "total_unpaid": money_text(total, fees[0]["currency"]) if fees else "",
+            "total_unpaid": total,
+            "currency": fees[0]["currency"] if fees else "",
             "check_url": _url("apply_check", pack, context["lang_query"]),
         }
     )

@@ -13,16 +13,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from govreach.web.language import choose_language
+from govreach.web.language import choose_language, match_language, preferred_language
 from govreach.web.texts import ui_texts
 
 PAGE_LANGUAGE = "en"
 
 
 def page_context(request: HttpRequest, available: Sequence[str], preferred: str = "") -> dict[str, Any]:
-    """The content language (``?lang=``, else ``preferred``, else the browser's) and the frame's words."""
+    """The content language and the frame's words.
+
+    The content language is ``?lang=``, else the visitor's choice with the language switch, else
+    ``preferred`` (the language an application was made in), else the browser's.
+    """
     language, is_explicit = choose_language(request, available)
-    if not is_explicit and preferred in available:
+    switched = preferred_language(request)
+    has_switched = bool(switched and match_language(switched, available))
+    if not is_explicit and not has_switched and preferred in available:
         language = preferred
     return {
         "language": language,

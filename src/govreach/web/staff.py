@@ -37,7 +37,7 @@ from govreach.packs.forms import Form
 from govreach.packs.loader import Pack, text_in
 from govreach.packs.workflow import Transition, Workflow
 from govreach.web import selectors
-from govreach.web.apply import fees_due, money_text
+from govreach.web.apply import fees_due
 from govreach.web.pages import page_context, respond
 from govreach.web.questions import answer_text, pages_shown, questions_shown
 
@@ -357,8 +357,6 @@ def _case_context(
         for e in application_timeline(application)
     ]
     fees = fees_due(pack, application, "application") + fees_due(pack, application, "approved")
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     error_list = [(f["anchor"], f["error"]) for a in actions for f in a["fields"] if f["error"]]
     context.update(
         {
