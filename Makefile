@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen --no-sync
 export GOVREACH_VAR_DIR ?= $(CURDIR)/var
 export UV_LINK_MODE ?= copy
 
-.PHONY: help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean messages \
+.PHONY: audit-deps help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean messages \
 	loadtest loadtest-smoke
 
 help:
@@ -61,7 +61,7 @@ packs-test: env
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs check packs/
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs test packs/
 
-test: lint types pytest pytest-postgres packs-test
+test: lint types pytest pytest-postgres packs-test loadtest-smoke audit-deps
 
 check: test
 
@@ -82,6 +82,10 @@ loadtest: env services
 loadtest-smoke: env services
 	USERS=10 SPAWN_RATE=10 RUN_TIME=30s PROBE_USERS=4 PROBE_TIME=5s WORKERS=2 \
 		LOADTEST_OUT=$(CURDIR)/var/loadtest-smoke CHECK_ARGS="--max-errors 0 --min-submissions 1" loadtest/run.sh
+
+# Known vulnerabilities in the locked dependencies (pip-audit); see the script for what it does offline.
+audit-deps: env
+	UV="$(UV)" scripts/audit-deps.sh
 
 # Interface catalogues: extract, update src/govreach/locale/*/django.po, compile .mo (no GNU gettext needed).
 messages: env

@@ -76,6 +76,7 @@ EXCLUDED: dict[str, str] = {
     # --- transparency: dashboards, open data, budgets (issue 8)
     "transparency:opendata_file": "file download: one file of the open data package (CSV, Parquet, JSON)",
     # --- policy: dry runs, versions, pilots (issue 9)
+    "policy:pilot_new": "POST-only: starts a pilot, then redirects to the pilot page",
     # --- govstack (issue 10)
     # JSON APIs for client systems (GovStack building blocks), keyed by API keys; their contract is
     # tested against the GovStack OpenAPI documents in tests/govstack.

@@ -102,6 +102,10 @@ CHECKED: dict[str, str] = {
     "transparency:opendata": "public",
     "transparency:budget": "finance officer (and with errors)",
     # --- policy: dry runs, versions, pilots (issue 9)
+    "policy:index": "policy officer",
+    "policy:version": "policy officer (an approved version, with the pilot form)",
+    "policy:diff": "policy officer (form, then a dry run with its charts)",
+    "policy:pilot": "policy officer (the demo's pilot, its evaluation)",
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
     "ops:outbox_failed": "land officer (a message of their area failed, then resent)",
@@ -499,6 +503,21 @@ def test_every_page_has_no_axe_violations(
 
         # Feedback and grievances (issue 8): anyone complains, follows it; a tariff holder rates; an officer.
         walk_feedback(fresh, base, audit, holder, tariff)
+
+        # Rule changes: the demo's policy officer, its versions, a dry run and the demo's pilot.
+        from govreach.catalogue.models import PackPilot
+
+        officer = fresh()
+        site.staff_sign_in(officer, base, "pt-policy-approver")
+        tariff = "pt-social-energy-tariff"
+        audit.goto(officer, f"{base}/staff/policy/", "policy versions")
+        audit.goto(officer, f"{base}/staff/policy/{tariff}/versions/1.0.0/", "policy version")
+        audit.goto(officer, f"{base}/staff/policy/{tariff}/diff/", "dry run form")
+        audit.goto(
+            officer, f"{base}/staff/policy/{tariff}/diff/?from=0.9.0&to=1.0.0&on=2025-01-01", "dry run"
+        )
+        pilot = PackPilot.objects.get(service_pack__pack_id=tariff)
+        audit.goto(officer, f"{base}/staff/policy/pilots/{pilot.pk}/", "pilot evaluation")
     finally:
         site.close_all(pages)
 

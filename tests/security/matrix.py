@@ -23,6 +23,7 @@ from govreach.accounts.access import SESSION_STAFF_VERIFIED
 from govreach.accounts.models import CitizenAccount, Intermediary, StaffAssignment
 from govreach.accounts.services import citizen_account_get_or_create, consent_record_signed
 from govreach.cases.models import Application
+from govreach.catalogue.models import PackPilot
 from govreach.entitlements.models import EntitlementPerson, PartnerMembership
 from govreach.registry.models import Area
 
@@ -48,6 +49,9 @@ ROLES = (
     "programme_coordinator",
     "teacher",
     "school_secretary",
+    "finance_officer",  # budget lines of the land service (transparency)
+    "auditor",  # reads the audit log
+    "policy_officer",  # approves rule versions and runs pilots of the tariff
 )
 
 
@@ -122,6 +126,16 @@ def _apply(client: Client) -> str:
     return Application.objects.exclude(state="draft").latest("pk").reference
 
 
+def _failed_message() -> int:
+    """A land-service SMS that the gateway gave up on, in the officers' area: what the failed page lists."""
+    from govreach.notify.models import OutboxMessage
+
+    message = OutboxMessage.objects.filter(message_id="application_received").order_by("pk").first()
+    assert message is not None, "the matrix application should have queued its receipt SMS"
+    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", last_error="gateway timed out")
+    return message.pk
+
+
 def world_build(django_settings: Any, var_dir: Path, media_dir: Path, review: Callable[[], int]) -> World:
     from govreach.entitlements.models import Cycle, PartnerToken
     from govreach.outreach.models import Visit
@@ -159,6 +173,9 @@ def world_build(django_settings: Any, var_dir: Path, media_dir: Path, review: Ca
     c["programme_coordinator"] = _staff(site.ROLES.programme_coordinator)
     c["teacher"] = _staff(site.ROLES.teacher)
     c["school_secretary"] = _staff(site.ROLES.school_secretary)
+    c["finance_officer"] = _staff("demo-finance")
+    c["auditor"] = _staff("demo-auditor")
+    c["policy_officer"] = _staff("pt-policy-approver")
     assert set(c) == set(ROLES)
 
     reference = _apply(_citizen(citizen))
@@ -194,5 +211,10 @@ def world_build(django_settings: Any, var_dir: Path, media_dir: Path, review: Ca
         "session_id": Session.objects.filter(class_group=group).order_by("pk").first().pk,  # type: ignore[union-attr]
         "visit_id": visit.pk,
         "verify_token": "not-a-real-code",
+        "area_code": BD_UNION,
+        "opendata_file": "datapackage.json",
+        "message_id": _failed_message(),
+        # --- policy: dry runs, versions, pilots (issue 9): the demo's pilot of the tariff
+        "pilot_id": PackPilot.objects.filter(service_pack__pack_id=PT).order_by("pk").first().pk,  # type: ignore[union-attr]
     }
     return world

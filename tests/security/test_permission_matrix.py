@@ -142,7 +142,10 @@ POLICIES: dict[str, Policy] = {
     "programmes:class_teacher": Policy(only("programme_coordinator"), method="POST"),
     "programmes:scores": Policy(only("programme_coordinator", "teacher")),
     "programmes:session_attendance": Policy(only("programme_coordinator", "teacher")),
+    "web:set_language": Policy(ALL, method="POST", why="stores a language choice, nothing else"),
     # --- audit (issue 8)
+    "audit:entries": Policy(only("auditor")),
+    "audit:export": Policy(only("auditor")),
     # --- feedback and grievances (issue 8)
     "feedback:grievance_new": Policy(ALL, why="anyone may complain: signed in, for a citizen, or not"),
     "feedback:grievance_filed": Policy(ALL, why="shows a receipt once, else sends on to the status form"),
@@ -156,15 +159,32 @@ POLICIES: dict[str, Policy] = {
         NOBODY, why="an application reference is no grievance (404); refusals in tests/feedback"
     ),
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:index": Policy(ALL),
+    "transparency:dashboard": Policy(ALL),
+    "transparency:dashboard_area": Policy(ALL),
+    "transparency:opendata": Policy(ALL),
+    "transparency:opendata_file": Policy(ALL),
+    "transparency:budget": Policy(only("finance_officer")),
     # --- policy: dry runs, versions, pilots (issue 9)
+    # Policy officers only (the demo's pt-policy-proposer and pt-policy-approver, none of these roles):
+    # every role here is refused; officers and refusals are tested in tests/policy/test_views.py.
+    "policy:index": Policy(only("policy_officer")),
+    "policy:version": Policy(only("policy_officer"), pack=PT),
+    "policy:diff": Policy(only("policy_officer"), pack=PT),
+    "policy:pilot_new": Policy(only("policy_officer"), method="POST", pack=PT),
+    "policy:pilot": Policy(only("policy_officer")),
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
+    "ops:healthz": Policy(ALL),
+    "ops:outbox_failed": Policy(STAFF - {"auditor", "intermediary", "supplier"}, why="staff holding a role"),
+    "ops:outbox_failed_resend": Policy(only("land_officer"), method="POST"),
 }
 
 # Namespaces outside the matrix, each with why: their own tests cover who may call them.
 OUTSIDE: dict[str, str] = {
     "admin": "Django's admin: staff with both factors and is_staff only (accounts/adminsite.py, tested there)",
     "api": "the JSON API: token and session auth, tried by schemathesis and tests/api, tests/registry",
+    "govstack": "GovStack APIs: API keys per client system, not roles; refusals in tests/govstack",
 }
 OUTSIDE_ROUTES = ("^static/",)
 
@@ -182,13 +202,17 @@ KWARGS = {
     "visit_id": "visit_id",
     "token": "verify_token",
     "key": "entitlement_id",
+    "area_code": "area_code",
+    "name": "opendata_file",
+    "message_id": "message_id",
 }
 PK_OF = {
     "entitlements:refuse": "entitlement_id",
     "entitlements:review": "review_id",
     "entitlements:partner_token_revoke": "token_id",
+    "policy:pilot": "pilot_id",
 }
-FIXED = {"page_id": "applicant", "transition_id": "register", "kind": "entitlement"}
+FIXED = {"page_id": "applicant", "transition_id": "register", "version": "1.0.0", "kind": "entitlement"}
 
 
 def _kwargs(name: str, route: str, policy: Policy, world: World) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from govreach.api.errors import Problem, ProblemsError, ProblemsOut
 from govreach.catalogue import describe
 from govreach.catalogue.models import ServicePack
-from govreach.catalogue.selectors import pack_for, service_pack_get, service_pack_list
+from govreach.catalogue.selectors import pack_for, service_pack_get, service_pack_in_force, service_pack_list
 from govreach.packs.loader import Pack, text_in
 from govreach.rules.errors import RuleError
 from govreach.rules.evaluate import evaluate_unit
@@ -230,6 +230,11 @@ class EligibilityIn(Schema):
     )
     on: dt.date | None = Field(None, description="Decision date (YYYY-MM-DD); today when left out.")
     language: str = Field("en", pattern=LANGUAGE_PATTERN, description="Language of the explanations.")
+    area: str | None = Field(
+        None,
+        max_length=64,
+        description="Area code of the unit: a pilot running there on that date decides with its version.",
+    )
 
 
 class CriterionOut(Schema):
@@ -279,8 +284,8 @@ class EligibilityOut(Schema):
 )
 def service_eligibility(request: HttpRequest, pack_id: str, payload: EligibilityIn) -> EligibilityOut:
     """Decide on one unit with the active pack version; nothing is stored and the facts are not logged."""
-    _row, pack = _active(pack_id)
     on = payload.on or timezone.localdate()
+    pack = pack_for(service_pack_in_force(pack_id, area_code=payload.area, on=on))
     try:
         result = evaluate_unit(pack.ruleset, payload.unit, on=on, language=payload.language)
     except UnitInputError as exc:
