@@ -88,6 +88,13 @@ CHECKED: dict[str, str] = {
     # --- audit (issue 8)
     "audit:entries": "auditor",
     # --- feedback and grievances (issue 8)
+    "feedback:grievance_new": "public (form, then with errors); staff recording one",
+    "feedback:grievance_filed": "public, right after filing",
+    "feedback:grievance_status": "public (form, then a found grievance)",
+    "feedback:rate_list": "citizen holding the tariff",
+    "feedback:rate": "citizen holding the tariff (the question, then the thank-you)",
+    "feedback:staff_queue": "grievance officer (local level)",
+    "feedback:staff_grievance": "grievance officer (local level)",
     # --- transparency: dashboards, open data, budgets (issue 8)
     "transparency:index": "public",
     "transparency:dashboard": "public (the four packs)",
@@ -253,6 +260,53 @@ def _review_for_reviewer() -> int:
             account=account, supply_point_code=outcome.unit_key, grounds="My address is wrong."
         ).pk
     raise AssertionError("the demo cycle refused no supply point of a registry person: no review to check")
+
+
+def walk_feedback(
+    fresh: Callable[[], Page], base: str, audit: Audit, holder: EntitlementPerson, rater: Page
+) -> None:
+    """The grievance form (empty, then filled), its receipt and status; the rating by ``rater``, the
+    tariff holder's signed-in page (a new sign-in would spend one more of the per-address SMS codes the
+    later browser tests need); the officer's queue."""
+    from govreach.feedback.models import Grievance, Rating
+
+    complainant = fresh()
+    audit.goto(complainant, f"{base}/grievances/new/?lang=en", "grievance form")
+    complainant.get_by_role("button", name="Send the complaint").click()
+    audit.check(complainant, "grievance form with errors")
+    complainant.get_by_label("Delay: it is taking too long").check()
+    complainant.get_by_label("Where did it happen?").select_option(demo_areas()["union"].code)
+    complainant.get_by_label("What happened?").fill("Nobody answers the phone at the land office.")
+    complainant.get_by_role("button", name="Send the complaint").click()
+    audit.check(complainant, "grievance receipt")
+    expect(complainant.get_by_role("heading", level=1)).to_have_text("Complaint received")
+    reference, secret = (t.strip() for t in complainant.locator(".fb-secret").all_inner_texts())
+    complainant.get_by_role("link", name="Follow your complaint").click()
+    audit.check(complainant, "grievance status form")
+    complainant.get_by_label("Reference").fill(reference)
+    complainant.get_by_label("Secret code").fill(secret)
+    complainant.get_by_role("button", name="Show the status").click()
+    audit.check(complainant, "grievance status")
+
+    audit.goto(rater, f"{base}/feedback/rate/?lang=en", "services to rate")
+    # The demo may have rated this tariff already: take the answer back to see the question.
+    Rating.objects.filter(service_kind="entitlement", service_key=str(holder.entitlement_id)).delete()
+    audit.goto(rater, f"{base}/feedback/rate/entitlement/{holder.entitlement_id}/?lang=en", "rating question")
+    rater.get_by_role("button", name="Send my answer").click()
+    audit.check(rater, "rating question with an error")
+    rater.get_by_label("Satisfied", exact=True).check()
+    rater.get_by_role("button", name="Send my answer").click()
+    # The thank-you comes in the holder's own stored language (the redirect carries no ?lang=).
+    expect(rater.locator("h1")).to_be_visible()
+    assert Rating.objects.filter(service_kind="entitlement", service_key=str(holder.entitlement_id)).exists()
+    audit.check(rater, "rating thank-you")
+
+    officer = fresh()
+    site.staff_sign_in(officer, base, "demo-grv-local")
+    audit.goto(officer, f"{base}/staff/grievances/?lang=en", "grievance queue")
+    grievance = Grievance.objects.filter(reference=reference).get()
+    audit.goto(officer, f"{base}/staff/grievances/{grievance.reference}/?lang=en", "grievance (staff)")
+    audit.goto(officer, f"{base}/grievances/new/?lang=en", "grievance form (staff recording)")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -446,6 +500,9 @@ def test_every_page_has_no_axe_violations(
         assert member is not None
         site.staff_sign_in(supplier, base, member.user.username)
         audit.goto(supplier, f"{base}/partners/", "partner")
+
+        # Feedback and grievances (issue 8): anyone complains, follows it; a tariff holder rates; an officer.
+        walk_feedback(fresh, base, audit, holder, tariff)
 
         # Rule changes: the demo's policy officer, its versions, a dry run and the demo's pilot.
         from govreach.catalogue.models import PackPilot

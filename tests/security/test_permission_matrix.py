@@ -147,6 +147,17 @@ POLICIES: dict[str, Policy] = {
     "audit:entries": Policy(only("auditor")),
     "audit:export": Policy(only("auditor")),
     # --- feedback and grievances (issue 8)
+    "feedback:grievance_new": Policy(ALL, why="anyone may complain: signed in, for a citizen, or not"),
+    "feedback:grievance_filed": Policy(ALL, why="shows a receipt once, else sends on to the status form"),
+    "feedback:grievance_status": Policy(ALL, why="the reference and secret code are the key"),
+    "feedback:rate_list": Policy(CITIZENS),
+    "feedback:rate": Policy(only("tariff_holder"), why="their own granted tariff; others 404"),
+    "feedback:staff_queue": Policy(
+        NOBODY, why="no matrix role holds a grievance role (403); levels and areas in tests/feedback"
+    ),
+    "feedback:staff_grievance": Policy(
+        NOBODY, why="an application reference is no grievance (404); refusals in tests/feedback"
+    ),
     # --- transparency: dashboards, open data, budgets (issue 8)
     "transparency:index": Policy(ALL),
     "transparency:dashboard": Policy(ALL),
@@ -190,6 +201,7 @@ KWARGS = {
     "session_id": "session_id",
     "visit_id": "visit_id",
     "token": "verify_token",
+    "key": "entitlement_id",
     "area_code": "area_code",
     "name": "opendata_file",
     "message_id": "message_id",
@@ -200,7 +212,7 @@ PK_OF = {
     "entitlements:partner_token_revoke": "token_id",
     "policy:pilot": "pilot_id",
 }
-FIXED = {"page_id": "applicant", "transition_id": "register", "version": "1.0.0"}
+FIXED = {"page_id": "applicant", "transition_id": "register", "version": "1.0.0", "kind": "entitlement"}
 
 
 def _kwargs(name: str, route: str, policy: Policy, world: World) -> dict[str, Any]:

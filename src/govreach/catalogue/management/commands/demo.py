@@ -20,6 +20,7 @@ from django.urls import reverse
 from govreach.audit.demo import step_audit
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
 from govreach.entitlements.demo import step_entitlements
+from govreach.feedback.demo import step_feedback
 from govreach.govstack.demo import step_govstack
 from govreach.outreach.demo import step_outreach
 from govreach.policy.demo import step_policy
@@ -110,6 +111,7 @@ SETUP_STEPS: list[Step] = [
     step_outreach,
     step_entitlements,
     step_programmes,
+    step_feedback,  # before transparency: its figures read the ratings and grievances
     step_policy,
     step_govstack,  # after the demo accounts: its land office acts as demo-ac-land
     step_transparency,
