@@ -4,6 +4,7 @@ tokens), the counter and the review queue for staff, and the public take-up figu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from govreach.accounts.access import citizen_login_required, staff_login_required
 from govreach.accounts.models import CitizenAccount
 from govreach.accounts.selectors import citizen_account_for, staff_assignments_for
+from govreach.cases.selectors import case_roles
 from govreach.catalogue.selectors import ServicePackNotFound, service_pack_get
 from govreach.entitlements.contest import (
     ReviewError,
@@ -48,6 +50,7 @@ from govreach.entitlements.partners import (
     partner_token_revoke,
 )
 from govreach.entitlements.refusals import (
+    COUNTER_ROLES,
     RefusalNotAllowed,
     entitlement_list_for_citizen,
     entitlement_refuse_at_counter,
@@ -236,17 +239,17 @@ def partner_answers_download(request: HttpRequest, cycle_id: int) -> HttpRespons
 
 
 # -- staff: counter and reviews ---------------------------------------------------------------------------
-def _holds_a_role_for(request: HttpRequest, pack_id: str) -> None:
-    """Staff of other services have no business on this service's counter or review pages."""
-    if not staff_assignments_for(request.user, pack_id=pack_id):
-        raise PermissionDenied("You hold no role for this service.")
+def _holds_a_role_for(request: HttpRequest, pack_id: str, roles: Collection[str]) -> None:
+    """Only staff holding one of ``roles`` for this service see its counter or review pages."""
+    if not any(a.role in roles for a in staff_assignments_for(request.user, pack_id=pack_id)):
+        raise PermissionDenied("You hold no role for this on this service.")
 
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
 def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
     """At a counter: find a supply point's tariff and record the holder's refusal."""
-    _holds_a_role_for(request, pack_id)
+    _holds_a_role_for(request, pack_id, COUNTER_ROLES)
     code = (request.POST.get("supply_point") or request.GET.get("supply_point") or "").strip().upper()
     entitlement = (
         Entitlement.objects.filter(pack_id=pack_id, unit_key=code, status__in=["active", "refused"]).first()
@@ -272,7 +275,7 @@ def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
 @require_GET
 @staff_login_required
 def review_queue(request: HttpRequest, pack_id: str) -> HttpResponse:
-    _holds_a_role_for(request, pack_id)
+    _holds_a_role_for(request, pack_id, case_roles(pack_id))
     return render(
         request,
         "entitlements/reviews.html",
