@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from govreach.catalogue.cache import in_force_remembered
 from govreach.catalogue.models import PackPilot, ServicePack
 from govreach.packs.loader import Pack, PackInvalid, load_pack
 from govreach.registry.models import Area
@@ -95,10 +96,28 @@ def service_pack_in_force(
     return service_pack_get(pack_id)
 
 
+def service_pack_active(
+    pack_id: str, *, area_code: str | None = None, on: dt.date | None = None
+) -> tuple[ServicePack, Pack]:
+    """``service_pack_in_force`` and its loaded Pack, remembered by the process (catalogue.cache) so
+    that a decision reads no database; ServicePackNotFound / ServicePackUnavailable as ``active_pack``.
+
+    The row is shared between callers: read it, never change it.
+    """
+    # Without an area no pilot applies, so the date does not matter; with one, pilots run by date.
+    day = (on or timezone.localdate()) if area_code else None
+
+    def fetch() -> tuple[ServicePack, Pack]:
+        row = service_pack_in_force(pack_id, area_code=area_code, on=day)
+        return row, pack_for(row)
+
+    return in_force_remembered(("in_force", pack_id, area_code or None, day), fetch)
+
+
 def active_pack(pack_id: str, *, area_code: str | None = None, on: dt.date | None = None) -> Pack:
     """The Pack in force for ``pack_id`` (in ``area_code`` on ``on`` when given: pilots);
     ServicePackNotFound if unknown, ServicePackUnavailable if stale."""
-    return pack_for(service_pack_in_force(pack_id, area_code=area_code, on=on))
+    return service_pack_active(pack_id, area_code=area_code, on=on)[1]
 
 
 def pack_decided_under(pack_id: str, version: str | None) -> Pack:
