@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govreach.accounts.access import citizen_login_required, staff_login_required
@@ -58,10 +59,8 @@ from govreach.entitlements.refusals import (
     is_contract_holder,
     staff_may_refuse_at_counter,
 )
-
-# The words of these pages are English only (the citizen's "mine" page sets its own language): the frame,
-# its lang attribute and its dates and numbers say so, whatever language the visitor chose.
-ENGLISH = {"page_lang": "en"}
+from govreach.web.language import asked_language, language_tag, preferred_language
+from govreach.web.texts import ui_language
 
 
 def _account(request: HttpRequest) -> CitizenAccount:
@@ -75,13 +74,22 @@ def _language(account: CitizenAccount) -> str:
     return account.preferred_language or (person.preferred_language if person else "") or "pt"
 
 
+def _page_language(request: HttpRequest, account: CitizenAccount) -> str:
+    """The language of the citizen's pages: the one chosen for this page (``?lang=``, the switch), else the
+    account's, as packs spell it (``pt-BR``); the page's own words, its reasons and its dates all in it."""
+    chosen = asked_language(request) or preferred_language(request)
+    language = language_tag(chosen) if chosen else _language(account)
+    translation.activate(ui_language(language))
+    return language
+
+
 # -- citizen ----------------------------------------------------------------------------------------------
 @require_GET
 @citizen_login_required
 def my_entitlements(request: HttpRequest) -> HttpResponse:
     """The citizen's entitlements, each with its reasons, and what they can do: refuse, contest."""
     account = _account(request)
-    language = _language(account)
+    language = _page_language(request, account)
     items = [
         {
             "entitlement": e,
@@ -100,7 +108,7 @@ def my_entitlements(request: HttpRequest) -> HttpResponse:
             "items": items,
             "preference": preference,
             "has_person": account.person is not None,
-            "page_lang": language,
+            "page_lang": ui_language(language),
         },
     )
 
@@ -126,9 +134,12 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
         except RefusalNotAllowed as exc:
             raise PermissionDenied(str(exc)) from None
         return HttpResponseRedirect(reverse("entitlements:mine") + "?refused=1")
-    reasons = entitlement_reasons(entitlement, language=_language(account))
+    language = _page_language(request, account)
+    reasons = entitlement_reasons(entitlement, language=language)
     return render(
-        request, "entitlements/refuse.html", {"entitlement": entitlement, "reasons": reasons, **ENGLISH}
+        request,
+        "entitlements/refuse.html",
+        {"entitlement": entitlement, "reasons": reasons, "page_lang": ui_language(language)},
     )
 
 
@@ -147,8 +158,8 @@ def contest(request: HttpRequest) -> HttpResponse:
         except ReviewError as exc:
             error = str(exc)
         else:
-            return render(request, "entitlements/contest_done.html", {"review": review, **ENGLISH})
-    return render(request, "entitlements/contest.html", {"supply_point": code, "error": error, **ENGLISH})
+            return render(request, "entitlements/contest_done.html", {"review": review})
+    return render(request, "entitlements/contest.html", {"supply_point": code, "error": error})
 
 
 @require_POST
@@ -207,7 +218,7 @@ def partner_home(request: HttpRequest) -> HttpResponse:
     context["cycles"] = partner_cycle_list()
     context["uploads"] = list(partner.uploads.order_by("-created_at")[:10])
     context["tokens"] = list(partner.tokens.order_by("-created_at"))
-    return render(request, "entitlements/partner.html", {**context, **ENGLISH}, status=status)
+    return render(request, "entitlements/partner.html", context, status=status)
 
 
 @require_POST
@@ -268,7 +279,7 @@ def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
     return render(
         request,
         "entitlements/counter.html",
-        {"pack_id": pack_id, "supply_point": code, "entitlement": entitlement, "done": done, **ENGLISH},
+        {"pack_id": pack_id, "supply_point": code, "entitlement": entitlement, "done": done},
     )
 
 
@@ -279,7 +290,7 @@ def review_queue(request: HttpRequest, pack_id: str) -> HttpResponse:
     return render(
         request,
         "entitlements/reviews.html",
-        {"pack_id": pack_id, "reviews": review_queue_for_staff(request.user, pack_id), **ENGLISH},
+        {"pack_id": pack_id, "reviews": review_queue_for_staff(request.user, pack_id)},
     )
 
 
@@ -325,7 +336,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "corrections": list(review.link_corrections.order_by("created_at")),
             "error": error,
             "today": dt.date.today(),
-            **ENGLISH,
         },
         status=422 if error else 200,
     )
@@ -342,5 +352,5 @@ def take_up(request: HttpRequest, pack_id: str) -> HttpResponse:
     return render(
         request,
         "entitlements/take_up.html",
-        {"pack_id": pack_id, "figure": take_up_by_area(pack_id), **ENGLISH},
+        {"pack_id": pack_id, "figure": take_up_by_area(pack_id)},
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from govreach.accounts.access import is_staff_verified
 from govreach.accounts.selectors import citizen_account_for
@@ -29,14 +30,14 @@ def account_links(request: HttpRequest | None) -> list[tuple[str, str]]:
         return []
     assert request is not None
     if is_staff_verified(request):
-        links = [("Your work", reverse("accounts:staff_home")), ("Cases", reverse("web:staff_queue"))]
+        links = [(_("Your work"), reverse("accounts:staff_home")), (_("Cases"), reverse("web:staff_queue"))]
         if settings.DEBUG:
-            links.append(("Demo SMS", reverse("web:staff_outbox")))
-        return [*links, ("Sign out", reverse("accounts:logout"))]
+            links.append((_("Demo SMS"), reverse("web:staff_outbox")))
+        return [*links, (_("Sign out"), reverse("accounts:logout"))]
     if citizen_account_for(request.user) is not None:
         return [
-            ("Your applications", reverse("web:account_applications")),
-            ("Sign out", reverse("accounts:logout")),
+            (_("Your applications"), reverse("web:account_applications")),
+            (_("Sign out"), reverse("accounts:logout")),
         ]
     return []
 
