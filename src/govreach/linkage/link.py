@@ -223,7 +223,9 @@ def _probabilistic(
         splink_settings(settings, comparisons, prior=train_prior),
         log_level=None,
     )
-    trainer.training.estimate_u_using_random_sampling(max_pairs=settings.max_pairs_u, seed=settings.seed)
+    trainer.training.estimate_u_using_random_sampling(
+        max_pairs=settings.max_pairs_u, seed=settings.seed, num_chunks=settings.u_chunks
+    )
     for rule in training_rules(rules):
         trainer.training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=settings.max_pairs_em

@@ -38,12 +38,18 @@ class LinkageSettings:
     name_jaro_winkler_thresholds: tuple[float, ...] = (0.92, 0.88, 0.70)
     term_frequency_adjustments: bool = True
     max_pairs_u: float = 2e6
+    # u is estimated over the sampled pairs in this many chunks, stopping once every comparison level has
+    # been seen often enough; each chunk is a pass over the sample (on Spark, hundreds of small jobs), so
+    # small registries, whose levels are never all seen often, do best with 1.
+    u_chunks: int = 10
     max_pairs_em: float | None = 1e6
     seed: int = 42
     one_to_one: bool = False
     min_candidate_probability: float = 0.01
 
     def __post_init__(self) -> None:
+        if self.u_chunks < 1:
+            raise ValueError(f"u_chunks must be at least 1, not {self.u_chunks}")
         if not 0.0 <= self.lower_threshold <= self.upper_threshold <= 1.0:
             raise ValueError(
                 "thresholds must satisfy 0 <= lower_threshold <= upper_threshold <= 1, got "
