@@ -55,27 +55,44 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "db.sqlite3"
 
 
+RUN = [
+    "cycle",
+    "--skip-checks",
+    "run",
+    "pt-social-energy-tariff",
+    "--on",
+    "2025-01-01",
+    "--batch-rows",
+    "100",
+]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(
+    migrated: Path, pt_population: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[tuple[object, ...]]]:
+    """The state after one uninterrupted run: what every killed-and-resumed run must end in."""
+    straight = tmp_path_factory.mktemp("straight")
+    shutil.copy(migrated, straight / "db.sqlite3")
+    done = _govreach(straight, *RUN, "--registries", str(pt_population))
+    assert done.returncode == 0, done.stderr
+    state = _state(straight)
+    assert state["entitlements_entitlement"]
+    return state
+
+
 @pytest.mark.parametrize("kill_after", ["decide", "write:outcome_plan:2"])
 def test_cycle_killed_half_way_resumes_to_the_uninterrupted_state(
-    kill_after: str, migrated: Path, pt_population: Path, tmp_path: Path
+    kill_after: str,
+    migrated: Path,
+    pt_population: Path,
+    tmp_path: Path,
+    uninterrupted: dict[str, list[tuple[object, ...]]],
 ) -> None:
-    run = [
-        "cycle",
-        "--skip-checks",
-        "run",
-        "pt-social-energy-tariff",
-        "--on",
-        "2025-01-01",
-        "--registries",
-        str(pt_population),
-        "--batch-rows",
-        "100",
-    ]
-    straight, killed = tmp_path / "straight", tmp_path / "killed"
-    for home in (straight, killed):
-        home.mkdir()
-        shutil.copy(migrated, home / "db.sqlite3")
-    assert _govreach(straight, *run).returncode == 0
+    run = [*RUN, "--registries", str(pt_population)]
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    shutil.copy(migrated, killed / "db.sqlite3")
 
     interrupted = _govreach(killed, *run, kill_after=kill_after)
     assert interrupted.returncode == -9
@@ -84,5 +101,4 @@ def test_cycle_killed_half_way_resumes_to_the_uninterrupted_state(
     resumed = _govreach(killed, *run)
     assert resumed.returncode == 0, resumed.stderr
 
-    assert _state(killed) == _state(straight)
-    assert _state(straight)["entitlements_entitlement"]
+    assert _state(killed) == uninterrupted
