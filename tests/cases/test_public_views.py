@@ -91,3 +91,27 @@ def test_a_forged_code_is_not_verified() -> None:
     response = Client().get("/verify/not-a-real-token/")
     assert response.status_code == 404
     assert "may be forged" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "button"),
+    [
+        ("bn", "আবেদনের অবস্থা দেখুন", "অবস্থা দেখুন"),
+        ("pt", "Acompanhar o seu pedido", "Ver o estado"),
+        ("pt-BR", "Acompanhar o seu pedido", "Ver o estado"),
+        ("ko", "신청 진행 상황 확인", "상태 보기"),
+    ],
+)
+def test_the_status_page_speaks_every_site_language(language: str, title: str, button: str) -> None:
+    body = Client().get("/track/", {"lang": language}).content.decode()
+    assert f'<html lang="{language}">' in body
+    assert title in body and button in body
+    assert "Track your application" not in body and "Show the status" not in body
+    assert "Skip to the content" not in body
+
+
+def test_a_wrong_secret_is_told_in_the_page_language(submitted: services.Submission) -> None:
+    response = Client().post(
+        "/track/?lang=ko", {"reference": submitted.application.reference, "secret": "AAAAAAAA"}
+    )
+    assert "이 접수 번호와 비밀 코드로 찾은 신청이 없습니다." in response.content.decode()

@@ -103,3 +103,13 @@ def test_resend_is_post_only(
 ) -> None:
     message = failed_message("mine")
     assert signed_in(staff("ulao", BD, "BD-30260101")).get(resend_url(message)).status_code == 405
+
+
+def test_the_page_follows_the_language_asked_for_frame_included(
+    staff: Callable[..., User], failed_message: Callable[..., OutboxMessage]
+) -> None:
+    failed_message("mine")
+    page = signed_in(staff("ulao", BD, "BD-30260101")).get(PAGE, {"lang": "ko"}).content.decode()
+    assert '<html lang="ko">' in page
+    assert "전송 실패 메시지, 최신순" in page and "Failed messages, newest first" not in page
+    assert "본문으로 건너뛰기" in page and "Skip to the content" not in page

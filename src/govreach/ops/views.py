@@ -14,7 +14,7 @@ from govreach.accounts.access import request_user, staff_login_required
 from govreach.accounts.selectors import staff_assignment_list_for_user
 from govreach.notify.selectors import outbox_failed_for_staff
 from govreach.notify.services import NotResendable, outbox_resend
-from govreach.web.pages import page_context, respond
+from govreach.web.pages import page_context, respond, site_languages
 
 FAILED_PAGE_SIZE = 200
 
@@ -39,7 +39,7 @@ def outbox_failed(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if not (user.is_superuser or staff_assignment_list_for_user(user)):
         raise PermissionDenied("You have no role on a service today.")
-    context = page_context(request, ["en"])
+    context = page_context(request, site_languages())
     context["rows"] = [
         {"message": m, "recipient": m.recipient_masked}
         for m in outbox_failed_for_staff(user)[:FAILED_PAGE_SIZE]

@@ -1,10 +1,15 @@
 """Evaluate a pilot: its areas against the rest, before and after it started, with the uncertainty.
 
 Each indicator is a proportion (households granted among those decided; applications approved among
-those decided; objections among those granted). For each group and period the share gets a Wilson 95%
-interval; the change in each group gets Newcombe's interval for a difference of two proportions; the
-pilot's effect is the difference in differences (change in pilot areas minus change elsewhere) with
-the interval of the sum of the two independent changes. Plain words for the page are in the template.
+those decided; applications decided by their deadline; people satisfied, 4 or 5 of 5, among those who
+rated a service). For each group and period the share gets a Wilson 95% interval; the change in each
+group gets Newcombe's interval for a difference of two proportions; the pilot's effect is the
+difference in differences (change in pilot areas minus change elsewhere) with the interval of the sum
+of the two independent changes. Plain words for the page are in the template.
+
+Ratings are people's own answers, so satisfaction follows the open data's minimum cell: a group with
+fewer ratings than ``GOVREACH_TRANSPARENCY_MIN_COUNT`` (10) is not shown, nor is the effect (which,
+with the three shares shown, would give the hidden one back).
 """
 
 from __future__ import annotations
@@ -14,10 +19,15 @@ import math
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from govreach.catalogue.models import PackPilot
-from govreach.entitlements.models import Cycle, CycleOutcome
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement
+from govreach.feedback.models import Rating
+from govreach.transparency.conf import min_count
+from govreach.transparency.figures import SATISFIED_FROM_RATING
 
 Z95 = 1.959963984540054
 
@@ -48,6 +58,11 @@ def newcombe(s1: int, n1: int, s2: int, n2: int) -> tuple[float, float, float]:
 class Share:
     successes: int
     n: int
+    min_n: int = 0  # from 1 to min_n - 1 units the share is not shown (ratings: the open data's minimum)
+
+    @property
+    def is_hidden(self) -> bool:
+        return 0 < self.n < self.min_n
 
     @property
     def rate(self) -> float | None:
@@ -93,10 +108,17 @@ class Indicator:
         )
 
     @property
+    def shares(self) -> tuple[Share, Share, Share, Share]:
+        return (self.pilot_before, self.pilot_after, self.other_before, self.other_after)
+
+    @property
+    def is_suppressed(self) -> bool:
+        """A group too small to show: then the effect is not shown either."""
+        return any(s.is_hidden for s in self.shares)
+
+    @property
     def is_measured(self) -> bool:
-        return all(
-            s.n > 0 for s in (self.pilot_before, self.pilot_after, self.other_before, self.other_after)
-        )
+        return all(s.n > 0 for s in self.shares) and not self.is_suppressed
 
     @property
     def is_clear(self) -> bool:
@@ -108,9 +130,13 @@ class Indicator:
 @dataclass(frozen=True)
 class PilotEvaluation:
     pilot: PackPilot
-    before_on: dt.date | None
+    before_on: dt.date | None  # the cycles take-up compares
     after_on: dt.date | None
     indicators: list[Indicator]
+    # Applications and ratings: from window_from to the day before the pilot, then from its first day
+    # to window_to (both days included).
+    window_from: dt.date
+    window_to: dt.date
 
 
 def _granted_share(cycle: Cycle | None, codes: set[str], inside: bool) -> Share:
@@ -152,11 +178,45 @@ def _case_shares(
     return out[0], out[1], out[2], out[3]
 
 
+def _rating_shares(pilot: PackPilot, codes: set[str], start: dt.date, end: dt.date) -> tuple[Share, Share]:
+    """Ratings of the pack's services delivered in [start, end): satisfied (4 or 5 of 5) among those rated,
+    pilot areas then the others.
+
+    A rating is dated and placed by the service it rates, as the other indicators count it: an
+    application by its decision and its area, an entitlement by the cycle that granted it and its supply
+    point's area. So "after" holds the services the pilot's rules decided, not older ones rated late.
+    """
+    from govreach.cases.models import Application
+
+    pack_id = pilot.service_pack.pack_id
+    as_key = Cast("pk", output_field=CharField())
+    decided = Application.objects.filter(
+        pack_id=pack_id, decided_at__date__gte=start, decided_at__date__lt=end
+    ).annotate(key=as_key)
+    granted = Entitlement.objects.filter(
+        pack_id=pack_id, granted_in__decided_on__gte=start, granted_in__decided_on__lt=end
+    ).annotate(key=as_key)
+    out: list[Share] = []
+    for inside in (True, False):
+        apps = decided.filter(area__code__in=codes) if inside else decided.exclude(area__code__in=codes)
+        grants = granted.filter(area_code__in=codes) if inside else granted.exclude(area_code__in=codes)
+        rated = Rating.objects.filter(service=pack_id).filter(
+            Q(service_kind=Rating.Kind.CASE, service_key__in=apps.values("key"))
+            | Q(service_kind=Rating.Kind.ENTITLEMENT, service_key__in=grants.values("key"))
+        )
+        counts = rated.aggregate(
+            n=Count("pk"), satisfied=Count("pk", filter=Q(rating__gte=SATISFIED_FROM_RATING))
+        )
+        out.append(Share(int(counts["satisfied"] or 0), int(counts["n"] or 0), min_n=min_count()))
+    return out[0], out[1]
+
+
 def pilot_evaluate(pilot: PackPilot, *, today: dt.date | None = None) -> PilotEvaluation:
     """Pilot areas against all other areas: the last cycle before the pilot and the latest one during it.
 
     Cycles record every unit's outcome and area, so the proactive indicator is the share of decided
-    households granted the service. Counts come from the cycle outcomes in the database.
+    households granted the service. Counts come from the cycle outcomes in the database. Applications
+    and ratings compare the same length of time before the pilot as it has run (or ran), up to today.
     """
     codes = {a.code for area in pilot.areas.all() for a in area.descendants(include_self=True)}
     cycles = Cycle.objects.filter(pack_id=pilot.service_pack.pack_id, status=Cycle.Status.COMPLETED)
@@ -174,17 +234,26 @@ def pilot_evaluate(pilot: PackPilot, *, today: dt.date | None = None) -> PilotEv
         _granted_share(after, codes, False),
     )
     indicators = [granted]
+    # The same length of time before the pilot as it has run (or ran), today included.
+    today = today or timezone.localdate()
+    end = min(last_day or today, today) + dt.timedelta(days=1)
+    span = max((end - pilot.starts_on).days, 1)
+    start = pilot.starts_on - dt.timedelta(days=span)
     if pilot.service_pack.kind == "application":
-        # Applications: the same length of time before the pilot as it has run (or ran).
-        end = (last_day + dt.timedelta(days=1)) if last_day else (today or dt.date.today())
-        span = max((end - pilot.starts_on).days, 1)
-        start = pilot.starts_on - dt.timedelta(days=span)
         pa_b, pt_b, oa_b, ot_b = _case_shares(pilot, codes, start, pilot.starts_on)
         pa_a, pt_a, oa_a, ot_a = _case_shares(pilot, codes, pilot.starts_on, end)
         indicators += [
             Indicator("approved", pa_b, pa_a, oa_b, oa_a),
             Indicator("on_time", pt_b, pt_a, ot_b, ot_a),
         ]
+    ps_b, os_b = _rating_shares(pilot, codes, start, pilot.starts_on)
+    ps_a, os_a = _rating_shares(pilot, codes, pilot.starts_on, end)
+    indicators.append(Indicator("satisfied", ps_b, ps_a, os_b, os_a))
     return PilotEvaluation(
-        pilot, before.decided_on if before else None, after.decided_on if after else None, indicators
+        pilot,
+        before.decided_on if before else None,
+        after.decided_on if after else None,
+        indicators,
+        start,
+        end - dt.timedelta(days=1),
     )

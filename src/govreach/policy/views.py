@@ -228,6 +228,7 @@ def pilot(request: HttpRequest, pk: int) -> HttpResponse:
         "granted": _("Take-up: households granted among those decided"),
         "approved": _("Approval rate: applications approved among those decided"),
         "on_time": _("Processing time: applications decided by their deadline"),
+        "satisfied": _("Satisfaction: people satisfied (4 or 5 of 5) among those who rated the service"),
     }
     rows = [{"indicator": i, "name": names[i.key]} for i in evaluation.indicators]
     context = {"pilot": found, "evaluation": evaluation, "rows": rows, "error": error}

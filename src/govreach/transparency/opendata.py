@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from govreach.packs.loader import Pack
 from govreach.transparency import conf
@@ -416,28 +417,28 @@ def opendata_export(*, out: Path, refresh: bool = False) -> Path:
             "resources": [
                 *_resources(
                     "service_counts",
-                    "Counts per service, year and area",
+                    gettext_noop("Counts per service, year and area"),
                     "Counts after disclosure control, in long form: one row per area and measure.",
                     _columns_counts(),
                     count_measures,
                 ),
                 *_resources(
                     "service_rates",
-                    "Rates and processing times per service, year and area",
+                    gettext_noop("Rates and processing times per service, year and area"),
                     "Rates in percent and days to decide, published only from published counts.",
                     _columns_measures(),
                     [*RATES, "median_days", "p90_days"],
                 ),
                 *_resources(
                     "budget_lines",
-                    "Budget lines per service, year and area",
+                    gettext_noop("Budget lines per service, year and area"),
                     "Budgets from finance staff or from the packs; illustrative lines are marked.",
                     _columns_budget(),
                     None,
                 ),
                 *_resources(
                     "spending",
-                    "Spent or forgone per service and year",
+                    gettext_noop("Spent or forgone per service and year"),
                     "Fees collected, discounts forgone, places funded and visits made, nationally.",
                     _columns_spending(),
                     None,

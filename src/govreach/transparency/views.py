@@ -249,7 +249,7 @@ def _opendata_files() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
             files.append(
                 {
                     "name": resource["path"],
-                    "title": resource.get("title", ""),
+                    "title": _(resource.get("title", "")) if resource.get("title") else "",
                     "size": path.stat().st_size,
                     "format": resource.get("format", ""),
                 }
