@@ -22,6 +22,8 @@ def test_the_first_request_of_a_session_gets_the_main_menu_as_con_text_plain(gat
         "1 Application status",
         "2 Check if you qualify",
         "3 Refuse a tariff",
+        "4 Make a complaint",
+        "5 Rate a service",
         "0 Language/Língua/Idioma/ভাষা/언어",
     ]
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
+from tests.feedback.factories import import_areas
 
 from govreach.cases.models import Application
 from govreach.catalogue.models import ServicePack
 from govreach.entitlements.models import Entitlement
+from govreach.registry.models import Person
 from govreach.ussd.menus import (
     ELIGIBILITY_DONE,
     SCREEN_LIMIT,
+    AreaOption,
     EntitlementOption,
     ServiceOption,
     State,
@@ -33,6 +36,21 @@ from .conftest import BD_PACK, HOLDER_PHONE, PT_PACK, REFERENCE, TRACKING_CODE
 ALL_PACKS = (BD_PACK, PT_PACK, "kr-hyo-home-visits")
 INPUTS = ("1", "2", "3", "4", "5", "8", "9", "0", "x", "", "31129999", "01011950", "99999999999")
 STATUS_INPUTS = (REFERENCE, TRACKING_CODE, "2026123")
+# Lisbon with a dozen parishes of long names: the area list of a complaint runs over several pages.
+PT_AREAS = [
+    ("PT", "Portugal", "country", ""),
+    ("PT-11", "Lisboa (distrito)", "district", "PT"),
+    ("PT-1106", "Lisboa", "municipality", "PT-11"),
+    *[
+        (
+            f"PT-1106{i:02d}",
+            f"União das Freguesias de Santa Maria Maior e São Vicente {i}",
+            "parish",
+            "PT-1106",
+        )
+        for i in range(12)
+    ],
+]
 
 
 def _key(state: State) -> tuple[object, ...]:
@@ -83,7 +101,10 @@ def test_every_screen_fits_in_182_characters(
     entitlements: list[Entitlement],
 ) -> None:
     load_packs(*ALL_PACKS)
-    ctx = DatabaseContext(phone=HOLDER_PHONE, state={})
+    parishes = import_areas(PT_AREAS)
+    # The holder lives in a parish (the complaint's area on record); their tariffs are services to rate.
+    Person.objects.filter(phone=HOLDER_PHONE).update(area=parishes["PT-110600"])
+    ctx = DatabaseContext(phone=HOLDER_PHONE, state={}, session_id="explore")
 
     screens = _explore(ctx, language)
     for option in ctx.services(language):
@@ -96,6 +117,9 @@ def test_every_screen_fits_in_182_characters(
     nodes = {key[0] for key in screens}
     assert {"main", "language", "status_done", "services", "intro", "question", "result"} <= nodes
     assert {"refuse_list", "refuse_confirm", "refuse_done"} <= nodes
+    assert {"complain_category", "complain_area", "complain_area_list", "complain_text"} <= nodes
+    assert {"complain_confirm", "complain_done", "rate_ask", "rate_comment", "rate_done"} <= nodes
+    assert any(key[0] == "complain_area_list" and key[2] > 0 for key in screens)  # a second page
     assert len(ctx.services(language)) == len(ALL_PACKS)  # every pack has questions a keypad can answer
     too_long = {str(k): (len(v), v) for k, v in screens.items() if len(v) > SCREEN_LIMIT}
     assert not too_long
@@ -127,6 +151,33 @@ class _ManyServices:
 
     def refuse(self, entitlement_id: str) -> str:
         raise AssertionError("no refusal here")
+
+    def categories(self, language: str) -> list[tuple[str, str]]:
+        return []
+
+    def home_area(self) -> None:
+        return None
+
+    def area_start(self) -> str:
+        return ""
+
+    def areas(self, parent: str) -> list[AreaOption]:
+        return []
+
+    def area(self, code: str) -> None:
+        return None
+
+    def area_parent(self, code: str) -> str:
+        return ""
+
+    def complain(self, category: str, area: str, text: str, language: str) -> None:
+        raise AssertionError("no complaint here")
+
+    def rate_target(self, language: str) -> None:
+        return None
+
+    def rate(self, kind: str, key: str, score: int, comment: str) -> str:
+        raise AssertionError("no rating here")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

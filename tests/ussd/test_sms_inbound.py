@@ -1,5 +1,6 @@
-"""Inbound SMS keywords through the SMS gateway's callback: STATUS, STOP/RECUSAR and help, each reply
-queued in the outbox in the sender's language; no phone number or message text in the logs."""
+"""Inbound SMS keywords through the SMS gateway's callback: STATUS, STOP/RECUSAR and help (which lists
+COMPLAINT and RATE too), each reply queued in the outbox in the sender's language; no phone number or
+message text in the logs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.test import Client
 
 from govreach.cases.models import Application
 from govreach.entitlements.models import Entitlement
+from govreach.entitlements.refusals import REFUSAL_WORDS
+from govreach.feedback.services import COMPLAINT_WORDS, RATING_WORDS
 from govreach.notify.models import OutboxMessage
 
 from .conftest import HOLDER_PHONE, OTHER_PHONE, REFERENCE, SMS_SECRET, SUPPLY_POINTS, TRACKING_CODE, UK_PHONE
@@ -86,6 +89,30 @@ def test_an_unknown_keyword_gets_the_help_text(db: None) -> None:
     assert outcome == "help"
     reply = OutboxMessage.objects.get(message_id="inbound_help")
     assert reply.recipient == UK_PHONE and "STATUS" in reply.body and "STOP" in reply.body
+
+
+@pytest.mark.parametrize(
+    ("phone", "language"),
+    [
+        (UK_PHONE, "en"),
+        (HOLDER_PHONE, "pt"),
+        ("+5581999990001", "pt"),
+        ("+8801712345678", "bn"),
+        ("+821012345678", "ko"),
+    ],
+)
+def test_the_help_text_lists_every_keyword_in_the_senders_language(
+    db: None, phone: str, language: str
+) -> None:
+    """STATUS, STOP and also COMPLAINT and RATE, each in a form the inbound handling accepts (pt-BR: pt)."""
+    _, outcome = sms(phone, "HELP")
+
+    reply = OutboxMessage.objects.get(message_id="inbound_help")
+    words = {w.strip(".,:;()'\"").upper() for w in reply.body.split()}
+    assert outcome == "help" and reply.recipient == phone and reply.language == language
+    assert "STATUS" in words and words & {"STOP", *REFUSAL_WORDS}
+    assert words & set(COMPLAINT_WORDS), reply.body
+    assert words & set(RATING_WORDS), reply.body
 
 
 def test_the_same_gateway_id_is_handled_once(entitlements: list[Entitlement]) -> None:

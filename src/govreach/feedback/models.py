@@ -29,12 +29,15 @@ class Rating(models.Model):
     to 5 (very satisfied); at most one per service delivered and person.
 
     ``service_kind`` + ``service_key`` name what was delivered (``case`` + application id, ``entitlement``
-    + entitlement id); ``service`` is the pack id the figures group by.
+    + entitlement id, ``visit`` + outreach visit id, ``course`` + programme registration id);
+    ``service`` is the pack id the figures group by.
     """
 
     class Kind(models.TextChoices):
         CASE = "case", "Application decided"
         ENTITLEMENT = "entitlement", "Entitlement granted"
+        VISIT = "visit", "Outreach visit done"
+        COURSE = "course", "Programme course completed"
 
     service_kind = models.CharField(max_length=20, choices=Kind.choices)
     service_key = models.CharField(max_length=64)
@@ -42,7 +45,7 @@ class Rating(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    via = models.CharField(max_length=10, default="web", help_text="Where the answer came: web or sms.")
+    via = models.CharField(max_length=10, default="web", help_text="Where the answer came: web, sms or ussd.")
     rating = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True, help_text="Personal data: never published.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -81,6 +84,7 @@ class Grievance(models.Model):
         INTERMEDIARY = "intermediary", "Intermediary"
         COUNTER = "counter", "Counter"
         PHONE = "phone", "Phone call"
+        USSD = "ussd", "USSD"
 
     OPEN_STATUSES = ("open", "in_progress")
     PERSONAL_DATA_FIELDS = ("text", "contact")

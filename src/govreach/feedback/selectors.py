@@ -4,6 +4,7 @@ who may handle it, and the staff queue (their level and area only).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from govreach.accounts.models import CitizenAccount, StaffAssignment
 from govreach.accounts.selectors import AnyUser, staff_assignments_for, staff_can_act
@@ -18,7 +20,7 @@ from govreach.cases.models import DRAFT, Application
 from govreach.feedback.conf import Tier, escalation_matrix, grievance_pack_id
 from govreach.feedback.models import Channel, Grievance, Rating
 from govreach.packs.workflow import Workflow
-from govreach.registry.models import Area
+from govreach.registry.models import Area, Person
 
 # ---------------------------------------------------------------------------------------------------
 # Completed services
@@ -26,15 +28,47 @@ from govreach.registry.models import Area
 
 @dataclass(frozen=True)
 class CompletedService:
-    """A service delivered to a citizen, which they may rate once."""
+    """A service delivered to a citizen, which they may rate once.
+
+    ``label`` tells the person which one it is without personal data: the application reference, the
+    supply point code, the day of the home visit or the student's public course code.
+    """
 
     kind: str
     key: str
     service: str
-    label: str  # the application reference or the supply point code: no personal data
+    label: str
     area: Area | None
     channel: str
     rating: Rating | None
+    completed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Rater:
+    """Who asks, as the services know them: the citizen's user (None: a phone with no account yet), their
+    phone, and the registry persons they are (the account's person, and those with this phone on record).
+    """
+
+    user_id: int | None
+    phone: str
+    person_ids: tuple[int, ...]
+    national_ids: tuple[str, ...]
+    home_area: Area | None
+
+
+def _rater(phone: str, account: CitizenAccount | None) -> _Rater:
+    persons = list(Person.objects.filter(phone=phone).only("pk", "national_id")) if phone else []
+    own = account.person if account is not None else None
+    if own is not None:
+        persons.append(own)
+    return _Rater(
+        user_id=account.user_id if account is not None else None,
+        phone=phone,
+        person_ids=tuple(sorted({p.pk for p in persons})),
+        national_ids=tuple(sorted({p.national_id for p in persons if p.national_id})),
+        home_area=own.area if own is not None else None,
+    )
 
 
 def _application_is_final(application: Application) -> bool:
@@ -48,18 +82,18 @@ def _application_is_final(application: Application) -> bool:
     return bool(state and state.is_terminal)
 
 
-def completed_services_for_citizen(account: CitizenAccount) -> list[CompletedService]:
-    """The applications of the citizen that reached a final state and the entitlements granted to them,
-    each with the rating they gave (or None). Newest first within each kind.
-    """
-    from govreach.entitlements.models import Entitlement
-    from govreach.entitlements.refusals import entitlement_list_for_citizen
+def _at_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
-    ratings = {(r.service_kind, r.service_key): r for r in Rating.objects.filter(user_id=account.user_id)}
-    services: list[CompletedService] = []
+
+def _cases(rater: _Rater, ratings: dict[tuple[str, str], Rating]) -> list[CompletedService]:
+    """Applications the citizen made or had made for them that reached a final state, newest first."""
+    if rater.user_id is None:
+        return []
+    found = []
     applications = (
         Application.objects.exclude(state=DRAFT)
-        .filter(Q(applicant_id=account.user_id) | Q(acting_for_id=account.user_id))
+        .filter(Q(applicant_id=rater.user_id) | Q(acting_for_id=rater.user_id))
         .select_related("area")
         .order_by("-created_at", "-pk")
     )
@@ -67,8 +101,8 @@ def completed_services_for_citizen(account: CitizenAccount) -> list[CompletedSer
         if not _application_is_final(application):
             continue
         key = str(application.pk)
-        assisted = application.submitted_by_id != account.user_id
-        services.append(
+        assisted = application.submitted_by_id != rater.user_id
+        found.append(
             CompletedService(
                 kind=Rating.Kind.CASE,
                 key=key,
@@ -77,15 +111,31 @@ def completed_services_for_citizen(account: CitizenAccount) -> list[CompletedSer
                 area=application.area,
                 channel=Channel.ASSISTED if assisted else Channel.DIGITAL,
                 rating=ratings.get((Rating.Kind.CASE, key)),
+                completed_at=application.decided_at or application.state_entered_at,
             )
         )
-    person_area = account.person.area if account.person is not None else None
-    # Granted, whether still in force or ended since; a refused one was never delivered.
+    return found
+
+
+def _entitlements(rater: _Rater, ratings: dict[tuple[str, str], Rating]) -> list[CompletedService]:
+    """Entitlements granted to the citizen's persons, still in force or ended since; newest first.
+    A refused one was never delivered."""
+    from govreach.entitlements.models import Entitlement
+
+    if not rater.national_ids:
+        return []
     granted = (Entitlement.Status.ACTIVE, Entitlement.Status.ENDED)
-    for entitlement in entitlement_list_for_citizen(account).filter(status__in=granted):
+    entitlements = (
+        Entitlement.objects.filter(people__national_id__in=rater.national_ids, status__in=granted)
+        .select_related("granted_in")
+        .distinct()
+        .order_by("-valid_from", "-pk")
+    )
+    found = []
+    for entitlement in entitlements:
         key = str(entitlement.pk)
-        area = person_area or Area.objects.filter(code=entitlement.area_code).first()
-        services.append(
+        area = rater.home_area or Area.objects.filter(code=entitlement.area_code).first()
+        found.append(
             CompletedService(
                 kind=Rating.Kind.ENTITLEMENT,
                 key=key,
@@ -95,9 +145,100 @@ def completed_services_for_citizen(account: CitizenAccount) -> list[CompletedSer
                 # Granted without asking: proactive delivery counts as digital, no one had to assist.
                 channel=Channel.DIGITAL,
                 rating=ratings.get((Rating.Kind.ENTITLEMENT, key)),
+                completed_at=_at_midnight(entitlement.granted_in.decided_on),
             )
         )
-    return services
+    return found
+
+
+def _visits(rater: _Rater, ratings: dict[tuple[str, str], Rating]) -> list[CompletedService]:
+    """Outreach home visits done at the citizen's persons' homes, newest first; planned or missed ones
+    are not a service delivered."""
+    from govreach.outreach.models import Visit
+
+    if not rater.person_ids:
+        return []
+    visits = (
+        Visit.objects.filter(status=Visit.Status.DONE, registration__person_id__in=rater.person_ids)
+        .select_related("registration__area")
+        .order_by("-done_at", "-pk")
+    )
+    found = []
+    for visit in visits:
+        key = str(visit.pk)
+        day = timezone.localdate(visit.done_at) if visit.done_at is not None else visit.scheduled_on
+        found.append(
+            CompletedService(
+                kind=Rating.Kind.VISIT,
+                key=key,
+                service=visit.registration.pack_id,
+                label=day.isoformat(),
+                area=visit.registration.area,
+                # Someone came to the person's home: the assisted channel by definition.
+                channel=Channel.ASSISTED,
+                rating=ratings.get((Rating.Kind.VISIT, key)),
+                completed_at=visit.done_at,
+            )
+        )
+    return found
+
+
+def _courses(rater: _Rater, ratings: dict[tuple[str, str], Rating]) -> list[CompletedService]:
+    """Programme courses the citizen took (as the student) or followed as the guardian whose phone the
+    school gave, or registered for themselves, once the final outcome (the entrance exam) is recorded."""
+    from govreach.programmes.models import Registration
+
+    who = Q(guardian_phone=rater.phone) if rater.phone else Q(pk__in=[])
+    if rater.person_ids:
+        who |= Q(student_id__in=rater.person_ids)
+    if rater.user_id is not None:
+        who |= Q(registered_by_id=rater.user_id)
+    registrations = (
+        Registration.objects.filter(who, outcome__isnull=False)
+        .select_related("cohort__area", "outcome")
+        .order_by("-outcome__recorded_at", "-pk")
+    )
+    found = []
+    for registration in registrations:
+        key = str(registration.pk)
+        by_school = registration.channel == Registration.Channel.SCHOOL
+        found.append(
+            CompletedService(
+                kind=Rating.Kind.COURSE,
+                key=key,
+                service=registration.cohort.pack_id,
+                label=registration.key,
+                # Where the course ran: the area the programme's own figures count its students in.
+                area=registration.cohort.area,
+                channel=Channel.ASSISTED if by_school else Channel.DIGITAL,
+                rating=ratings.get((Rating.Kind.COURSE, key)),
+                completed_at=registration.outcome.recorded_at,
+            )
+        )
+    return found
+
+
+def _completed(rater: _Rater) -> list[CompletedService]:
+    ratings: dict[tuple[str, str], Rating] = {}
+    if rater.user_id is not None:
+        ratings = {(r.service_kind, r.service_key): r for r in Rating.objects.filter(user_id=rater.user_id)}
+    return [
+        *_cases(rater, ratings),
+        *_entitlements(rater, ratings),
+        *_visits(rater, ratings),
+        *_courses(rater, ratings),
+    ]
+
+
+def completed_services_for_citizen(account: CitizenAccount) -> list[CompletedService]:
+    """The citizen's completed services, each with the rating they gave (or None), newest first within
+    each kind: applications that reached a final state, entitlements granted, home visits done and
+    programme courses whose outcome is recorded.
+
+    The citizen is their user (the applications), and the registry persons they are: the account's
+    person and those whose phone on record is the account's (the one they signed in with).
+    """
+    return _completed(_rater(account.phone, account))
 
 
 def completed_service_for_citizen(account: CitizenAccount, *, kind: str, key: str) -> CompletedService | None:
@@ -106,6 +247,23 @@ def completed_service_for_citizen(account: CitizenAccount, *, kind: str, key: st
         if service.kind == kind and service.key == key:
             return service
     return None
+
+
+def completed_services_for_phone(phone: str) -> list[CompletedService]:
+    """The completed services of whoever holds ``phone`` (an E.164 number the network vouched for, on
+    SMS or USSD): their account's, else those of the persons with this phone on record (none rated yet:
+    a rating needs an account, made when they rate).
+    """
+    account = CitizenAccount.objects.select_related("person__area").filter(phone=phone).first()
+    return _completed(_rater(phone, account))
+
+
+def services_to_rate_for_phone(phone: str) -> list[CompletedService]:
+    """The completed services of ``phone``'s holder not rated yet, the most recently completed first
+    (a tie keeps the order of ``completed_services_for_phone``)."""
+    earliest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    unrated = [s for s in completed_services_for_phone(phone) if s.rating is None]
+    return sorted(unrated, key=lambda s: s.completed_at or earliest, reverse=True)
 
 
 # ---------------------------------------------------------------------------------------------------

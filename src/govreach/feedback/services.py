@@ -22,13 +22,16 @@ from django.utils import timezone
 
 from govreach.accounts.models import CitizenAccount
 from govreach.accounts.phones import InvalidPhone, phone_normalise
+from govreach.accounts.services import citizen_account_get_or_create
 from govreach.audit.log import audit_record
 from govreach.feedback.conf import comment_max_chars, grievance_categories, grievance_deadlines, resolve_days
 from govreach.feedback.models import Grievance, GrievanceEvent, Rating
 from govreach.feedback.selectors import (
     completed_service_for_citizen,
+    completed_services_for_phone,
     grievance_levels,
     grievance_may_handle,
+    services_to_rate_for_phone,
 )
 from govreach.notify.models import OutboxMessage
 from govreach.notify.services import outbox_enqueue
@@ -93,6 +96,33 @@ def rating_submit(
     except IntegrityError:
         return Rating.objects.get(service_kind=kind, service_key=key, user_id=account.user_id), False
     return row, True
+
+
+def rating_submit_by_phone(
+    *, phone: str, kind: str, key: str, rating: int, comment: str = "", via: str, language: str = ""
+) -> str:
+    """Record the rating given from ``phone`` (SMS or USSD: the network vouches for the number) of one of
+    the completed services of whoever holds it; ``rated``, ``already`` (rated before: the first answer
+    stands) or ``not_allowed`` (not theirs, not completed, or not a rating from 1 to 5).
+
+    A phone on record for the service (the visited person's, the student's guardian's) that has no
+    account yet gets one now, as signing in with that phone would give: a rating belongs to an account.
+    """
+    found = [s for s in completed_services_for_phone(phone) if s.kind == kind and s.key == key]
+    if not found or not 1 <= rating <= 5:
+        return "not_allowed"
+    if found[0].rating is not None:
+        return "already"
+    account = CitizenAccount.objects.filter(phone=phone).first()
+    if account is None:
+        account, _created = citizen_account_get_or_create(phone=phone, language=language)
+    try:
+        _row, created = rating_submit(
+            account=account, kind=kind, key=key, rating=rating, comment=comment, via=via
+        )
+    except NotPermitted:
+        return "not_allowed"
+    return "rated" if created else "already"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -425,16 +455,23 @@ def grievances_escalate(*, now: dt.datetime | None = None) -> list[Grievance]:
 # SMS
 
 
-def area_for_phone(phone: str) -> Area | None:
-    """Where a phone's owner lives as far as GovReach knows; else the country of the number."""
+def recorded_area_for_phone(phone: str) -> Area | None:
+    """Where a phone's owner lives as far as GovReach has it on record (their account's person, else a
+    registry person with this phone); None when it does not know."""
     account = CitizenAccount.objects.select_related("person__area").filter(phone=phone).first()
     if account is not None and account.person is not None and account.person.area is not None:
         return account.person.area
     person = (
         Person.objects.select_related("area").filter(phone=phone, area__isnull=False).order_by("pk").first()
     )
-    if person is not None:
-        return person.area
+    return person.area if person is not None else None
+
+
+def area_for_phone(phone: str) -> Area | None:
+    """Where a phone's owner lives as far as GovReach knows; else the country of the number."""
+    recorded = recorded_area_for_phone(phone)
+    if recorded is not None:
+        return recorded
     digits = phone.removeprefix("+")
     country = next((c for code, c in CALLING_CODES.items() if digits.startswith(code)), None)
     root = Area.objects.filter(depth=0, code=country).first() if country else None
@@ -464,6 +501,30 @@ def grievance_file_by_sms(*, phone: str, text: str, language: str, key: str) -> 
     return "complaint_filed"
 
 
+def grievance_file_by_ussd(
+    *, phone: str, category: str, area: Area, text: str, language: str, key: str
+) -> Grievance:
+    """A grievance keyed in on USSD: category and area chosen from the menus, a short text. The caller is
+    kept informed by SMS on their phone (the reference and the secret code first).
+
+    ``key`` (the session and what was keyed in) files it once, however often the gateway retries;
+    FeedbackError when the category or the text cannot be filed.
+    """
+    account = CitizenAccount.objects.filter(phone=phone).first()
+    filed = grievance_file(
+        category=category,
+        area=area,
+        text=text[:TEXT_MAX_CHARS],
+        source=Grievance.Source.USSD,
+        complainant=account.user if account is not None else None,
+        contact_channel="sms",
+        contact=phone,
+        language=language,
+        idempotency_key=f"ussd:{key}"[:100],
+    )
+    return filed.grievance
+
+
 # ---------------------------------------------------------------------------------------------------
 # Rating by SMS, and the invitation to rate
 
@@ -473,27 +534,26 @@ RATING_WORDS = ("RATE", "AVALIAR", "মূল্যায়ন", "평가")
 
 
 def rating_by_sms(*, phone: str, words: list[str], language: str, key: str) -> str:
-    """``RATE [reference] <1-5>``: rate the sender's newest unrated completed service (or the one named).
+    """``RATE [reference] <1-5>``: rate the sender's most recently completed unrated service (or the one
+    named by its reference, supply point, visit day or course code).
 
     Run inside the inbound SMS's transaction; the reply thanks them or says what to send instead.
     """
-    from govreach.feedback.selectors import completed_services_for_citizen
-
-    account = CitizenAccount.objects.filter(phone=phone).first()
     score = words[-1] if len(words) >= 2 else ""
     label = words[1].upper() if len(words) >= 3 else ""
     outcome = "rating_refused"
-    if account is not None and score.isdigit() and 1 <= int(score) <= 5:
-        candidates = [
-            s
-            for s in completed_services_for_citizen(account)
-            if s.rating is None and (not label or s.label.upper() == label)
-        ]
+    if score.isdigit() and 1 <= int(score) <= 5:
+        candidates = [s for s in services_to_rate_for_phone(phone) if not label or s.label.upper() == label]
         if candidates:
-            rating_submit(
-                account=account, kind=candidates[0].kind, key=candidates[0].key, rating=int(score), via="sms"
+            done = rating_submit_by_phone(
+                phone=phone,
+                kind=candidates[0].kind,
+                key=candidates[0].key,
+                rating=int(score),
+                via="sms",
+                language=language,
             )
-            outcome = "rated"
+            outcome = "rated" if done == "rated" else outcome
     message_id = "feedback_thanks" if outcome == "rated" else "feedback_rate_help"
     outbox_enqueue(
         channel="sms", to=phone, message_id=message_id, language=language, context={}, dedupe_key=key
@@ -502,21 +562,67 @@ def rating_by_sms(*, phone: str, words: list[str], language: str, key: str) -> s
 
 
 def feedback_invite(*, now: dt.datetime | None = None, days: int = 30) -> int:
-    """Invite by SMS each applicant whose application reached a final state in the last ``days`` days
-    to rate it (by reply, or on the web). Once per application; safe to run from cron. Returns how many
-    invitations were queued now.
+    """Invite by SMS, in their language, whoever received a service completed in the last ``days`` days
+    to rate it (by reply, USSD or on the web): each applicant whose application reached a final state,
+    each person whose outreach home visit was done, and each programme student's guardian (else the
+    student) once the course's outcome is recorded. Once per service; safe to run from cron. Returns how
+    many invitations were queued now.
     """
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    return _invite_cases(since) + _invite_visits(since) + _invite_courses(since)
+
+
+def _invite(
+    *, kind: str, key: str, phone: str, message_id: str, language: str, context: dict[str, Any]
+) -> int:
+    """Queue one invitation (1) unless one was queued before for this service (0)."""
+    dedupe_key = f"feedback:invite:{kind}:{key}"
+    if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
+        return 0
+    link = public_url(reverse("feedback:rate", kwargs={"kind": kind, "key": int(key)}))
+    with transaction.atomic():
+        outbox_enqueue(
+            channel="sms",
+            to=phone,
+            message_id=message_id,
+            language=language,
+            context={**context, "link": link},
+            dedupe_key=dedupe_key,
+        )
+    return 1
+
+
+def _is_rated(kind: str, key: str) -> bool:
+    return Rating.objects.filter(service_kind=kind, service_key=key).exists()
+
+
+def _language_for(phone: str, *preferred: str) -> str:
+    """The first language of ``preferred`` GovReach speaks, else the one of the phone's country."""
+    from govreach.ussd.texts import COUNTRY_LANGUAGES, country_of_phone, language_canonical
+
+    for candidate in (*preferred, COUNTRY_LANGUAGES.get(country_of_phone(phone) or "")):
+        language = language_canonical(candidate)
+        if language:
+            return language
+    return "en"
+
+
+def _pack_title(pack_id: str, language: str) -> str:
+    from govreach.catalogue.selectors import ServicePackNotFound, ServicePackUnavailable, active_pack
+
+    try:
+        return active_pack(pack_id).title(language) or pack_id
+    except (ServicePackNotFound, ServicePackUnavailable):
+        return pack_id
+
+
+def _invite_cases(since: dt.datetime) -> int:
     from govreach.cases.models import DRAFT, Application
     from govreach.cases.services import applicant_phone, pack_of
-    from govreach.feedback.selectors import completed_service_for_citizen
 
-    now = now or timezone.now()
     queued = 0
-    recent = (
-        Application.objects.exclude(state=DRAFT)
-        .filter(decided_at__gte=now - dt.timedelta(days=days))
-        .order_by("pk")
-    )
+    recent = Application.objects.exclude(state=DRAFT).filter(decided_at__gte=since).order_by("pk")
     for application in recent:
         account = CitizenAccount.objects.filter(user_id=application.applicant_id).first()
         if account is None:
@@ -525,23 +631,79 @@ def feedback_invite(*, now: dt.datetime | None = None, days: int = 30) -> int:
         phone = applicant_phone(application)
         if service is None or service.rating is not None or phone is None:
             continue
-        dedupe_key = f"feedback:invite:case:{application.pk}"
-        if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
+        queued += _invite(
+            kind=Rating.Kind.CASE,
+            key=str(application.pk),
+            phone=phone,
+            message_id="feedback_invite",
+            language=application.language,
+            context={
+                "service": pack_of(application).title(application.language),
+                "reference": application.reference or "",
+            },
+        )
+    return queued
+
+
+def _invite_visits(since: dt.datetime) -> int:
+    """The visited person, on their phone on record, else on the phone of an account that is theirs."""
+    from govreach.outreach.models import Visit
+
+    queued = 0
+    visits = (
+        Visit.objects.filter(status=Visit.Status.DONE, done_at__gte=since)
+        .select_related("registration__person")
+        .order_by("pk")
+    )
+    for visit in visits:
+        key = str(visit.pk)
+        if _is_rated(Rating.Kind.VISIT, key):
             continue
-        with transaction.atomic():
-            outbox_enqueue(
-                channel="sms",
-                to=phone,
-                message_id="feedback_invite",
-                language=application.language,
-                context={
-                    "service": pack_of(application).title(application.language),
-                    "reference": application.reference or "",
-                    "link": public_url(
-                        reverse("feedback:rate", kwargs={"kind": "case", "key": application.pk})
-                    ),
-                },
-                dedupe_key=dedupe_key,
-            )
-        queued += 1
+        person = visit.registration.person
+        account = CitizenAccount.objects.filter(person=person).order_by("pk").first()
+        phone = person.phone or (account.phone if account is not None else "")
+        if not phone:
+            continue
+        language = _language_for(
+            phone, account.preferred_language if account is not None else "", person.preferred_language
+        )
+        assert visit.done_at is not None  # a done visit has its time
+        queued += _invite(
+            kind=Rating.Kind.VISIT,
+            key=key,
+            phone=phone,
+            message_id="feedback_invite_visit",
+            language=language,
+            context={
+                "service": _pack_title(visit.registration.pack_id, language),
+                "date": timezone.localdate(visit.done_at).isoformat(),
+            },
+        )
+    return queued
+
+
+def _invite_courses(since: dt.datetime) -> int:
+    """The guardian whose phone the school or the family gave, else the student on theirs."""
+    from govreach.programmes.models import Registration
+
+    queued = 0
+    finished = (
+        Registration.objects.filter(outcome__recorded_at__gte=since)
+        .select_related("cohort", "student")
+        .order_by("pk")
+    )
+    for registration in finished:
+        key = str(registration.pk)
+        phone = registration.guardian_phone or registration.student.phone
+        if not phone or _is_rated(Rating.Kind.COURSE, key):
+            continue
+        language = _language_for(phone, registration.language, registration.student.preferred_language)
+        queued += _invite(
+            kind=Rating.Kind.COURSE,
+            key=key,
+            phone=phone,
+            message_id="feedback_invite_course",
+            language=language,
+            context={"service": _pack_title(registration.cohort.pack_id, language), "code": registration.key},
+        )
     return queued

@@ -2,8 +2,9 @@
 
 ``walk`` folds the person's inputs (the gateway's ``text`` split on ``*``) from the main menu, so a
 retried or out-of-order request is answered from the whole path, never from what came before it. The
-context supplies what the menus read (services, statuses, entitlements) and the one write, a refusal,
-which is idempotent. Every screen, ``CON ``/``END `` included, fits in 182 characters.
+context supplies what the menus read (services, statuses, entitlements, areas, the service to rate) and
+the writes (a refusal, a grievance, a rating), each idempotent. Every screen, ``CON ``/``END ``
+included, fits in 182 characters.
 """
 
 from __future__ import annotations
@@ -36,7 +37,18 @@ ELIGIBILITY_DONE = "eligibility_done"
 REFUSE_LIST = "refuse_list"
 REFUSE_CONFIRM = "refuse_confirm"
 REFUSE_DONE = "refuse_done"
-FINAL_NODES = frozenset({STATUS_DONE, ELIGIBILITY_DONE, REFUSE_DONE})
+COMPLAIN_CATEGORY = "complain_category"
+COMPLAIN_AREA = "complain_area"  # the area on the caller's record, or another
+COMPLAIN_AREA_LIST = "complain_area_list"  # browsing the areas below ``target``
+COMPLAIN_TEXT = "complain_text"
+COMPLAIN_CONFIRM = "complain_confirm"
+COMPLAIN_DONE = "complain_done"
+RATE_ASK = "rate_ask"
+RATE_COMMENT = "rate_comment"
+RATE_DONE = "rate_done"
+FINAL_NODES = frozenset({STATUS_DONE, ELIGIBILITY_DONE, REFUSE_DONE, COMPLAIN_DONE, RATE_DONE})
+#: The longest complaint or comment typed on a keypad (one USSD reply holds at most 182 characters).
+TYPED_TEXT_LIMIT = 160
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,8 @@ class State:
     node: str = MAIN
     language: str = "en"
     page: int = 0
-    target: str = ""  # a pack id, an application reference or an entitlement id
+    target: str = ""  # a pack id, an application reference, an entitlement id or an area code
+    # Eligibility: the answers. Complaint: category, area code, text. Rating: score, comment.
     answers: tuple[str, ...] = ()
     is_invalid: bool = False  # the last input was not a valid choice: say so on the same screen
 
@@ -85,8 +98,33 @@ class StatusView:
     decided_on: dt.date | None
 
 
+@dataclass(frozen=True)
+class AreaOption:
+    code: str
+    name: str
+    has_children: bool
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    """A grievance filed: its reference and the day an answer is due."""
+
+    reference: str
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class RateOption:
+    """The caller's completed service to rate: what it is (kind, key) and how to name it on a screen."""
+
+    kind: str
+    key: str
+    title: str
+    label: str
+
+
 class Context(Protocol):
-    """What the menus read, and the refusal they may record; implemented over the database."""
+    """What the menus read, and the writes they may make (each idempotent); implemented over the database."""
 
     def services(self, language: str) -> list[ServiceOption]: ...
 
@@ -100,6 +138,40 @@ class Context(Protocol):
 
     def refuse(self, entitlement_id: str) -> str:
         """Record the refusal (idempotent); ``refused``, ``ended`` or ``not_allowed``."""
+        ...
+
+    def categories(self, language: str) -> list[tuple[str, str]]:
+        """The grievance categories: (id, label in ``language``)."""
+        ...
+
+    def home_area(self) -> AreaOption | None:
+        """The area on the caller's record, if GovReach has one."""
+        ...
+
+    def area_start(self) -> str:
+        """Where choosing an area starts: the caller's country's area code, or "" (the top areas)."""
+        ...
+
+    def areas(self, parent: str) -> list[AreaOption]:
+        """The areas right below ``parent`` ("": the top areas), as the menu lists them."""
+        ...
+
+    def area(self, code: str) -> AreaOption | None: ...
+
+    def area_parent(self, code: str) -> str:
+        """The code of the area above ``code`` ("" at the top)."""
+        ...
+
+    def complain(self, category: str, area: str, text: str, language: str) -> ComplaintView | None:
+        """File the grievance (once per session and content); None when it cannot be filed."""
+        ...
+
+    def rate_target(self, language: str) -> RateOption | None:
+        """The caller's most recently completed service not rated yet (the same all session long)."""
+        ...
+
+    def rate(self, kind: str, key: str, score: int, comment: str) -> str:
+        """Record the rating (idempotent); ``rated``, ``already`` or ``not_allowed``."""
         ...
 
 
@@ -198,6 +270,12 @@ def is_final(state: State, ctx: Context) -> bool:
         return not ctx.services(state.language)
     if state.node == REFUSE_LIST:
         return not ctx.entitlements(state.language)
+    if state.node == COMPLAIN_CATEGORY:
+        return not ctx.categories(state.language)
+    if state.node == COMPLAIN_AREA_LIST:
+        return not _area_options(state, ctx)
+    if state.node == RATE_ASK:
+        return ctx.rate_target(state.language) is None
     return False
 
 
@@ -209,7 +287,14 @@ def step(state: State, raw: str, ctx: Context) -> State:
     home = State(language=state.language)
     invalid = replace(state, is_invalid=True)
     if node == MAIN:
-        targets = {"1": STATUS_REFERENCE, "2": SERVICES, "3": REFUSE_LIST, "0": LANGUAGE}
+        targets = {
+            "1": STATUS_REFERENCE,
+            "2": SERVICES,
+            "3": REFUSE_LIST,
+            "4": COMPLAIN_CATEGORY,
+            "5": RATE_ASK,
+            "0": LANGUAGE,
+        }
         return replace(home, node=targets[raw]) if raw in targets else invalid
     if node == LANGUAGE:
         if raw == "0":
@@ -254,7 +339,92 @@ def step(state: State, raw: str, ctx: Context) -> State:
         if raw == "0":
             return replace(home, node=REFUSE_LIST)
         return invalid
+    if node in (COMPLAIN_CATEGORY, COMPLAIN_AREA, COMPLAIN_AREA_LIST, COMPLAIN_TEXT, COMPLAIN_CONFIRM):
+        return _complain_step(state, raw, ctx)
+    if node in (RATE_ASK, RATE_COMMENT):
+        return _rate_step(state, raw)
     return home
+
+
+def _typed(raw: str) -> bool:
+    """A text a person keyed in that the menus keep: not empty, short enough for one reply."""
+    return bool(raw) and len(raw) <= TYPED_TEXT_LIMIT
+
+
+def _area_entry(state: State, ctx: Context) -> State:
+    """Where the complaint asks for the area (``state.answers`` holds the category): the area on record
+    and another, or straight to the list when there is none on record."""
+    if ctx.home_area() is not None:
+        return replace(state, node=COMPLAIN_AREA, target="", page=0, is_invalid=False)
+    return replace(state, node=COMPLAIN_AREA_LIST, target=ctx.area_start(), page=0, is_invalid=False)
+
+
+def _complain_step(state: State, raw: str, ctx: Context) -> State:
+    home = State(language=state.language)
+    invalid = replace(state, is_invalid=True)
+    node = state.node
+    if node == COMPLAIN_CATEGORY:
+        categories = ctx.categories(state.language)
+        head = text(state.language, "complaint_category_title")
+        chosen = list_choice(state, head, [label for _id, label in categories], raw)
+        if isinstance(chosen, int):
+            return _area_entry(replace(home, node=COMPLAIN_CATEGORY, answers=(categories[chosen][0],)), ctx)
+        return chosen if chosen is not None else home
+    category = state.answers[:1]
+    if node == COMPLAIN_AREA:
+        recorded = ctx.home_area()
+        if raw == "1" and recorded is not None:
+            return replace(state, node=COMPLAIN_TEXT, answers=(*category, recorded.code), is_invalid=False)
+        if raw == "2":
+            return replace(state, node=COMPLAIN_AREA_LIST, target=ctx.area_start(), page=0, is_invalid=False)
+        if raw == "0":
+            return replace(home, node=COMPLAIN_CATEGORY)
+        return invalid
+    if node == COMPLAIN_AREA_LIST:
+        options = _area_options(state, ctx)
+        picked = list_choice(state, _area_head(state, ctx), [label for _o, label in options], raw)
+        if isinstance(picked, int):
+            option, _label = options[picked]
+            if option.code == state.target or not option.has_children:
+                chosen = replace(state, node=COMPLAIN_TEXT, answers=(*category, option.code), target="")
+                return replace(chosen, page=0, is_invalid=False)
+            return replace(state, target=option.code, page=0, is_invalid=False)
+        if picked is not None:
+            return picked
+        if state.target and state.target != ctx.area_start():  # back: one level up
+            return replace(state, target=ctx.area_parent(state.target), page=0, is_invalid=False)
+        if ctx.home_area() is not None:
+            return replace(state, node=COMPLAIN_AREA, target="", page=0, is_invalid=False)
+        return replace(home, node=COMPLAIN_CATEGORY)
+    if node == COMPLAIN_TEXT:
+        if raw == "0":
+            return _area_entry(replace(state, answers=category), ctx)
+        if _typed(raw):
+            return replace(state, node=COMPLAIN_CONFIRM, answers=(*state.answers[:2], raw), is_invalid=False)
+        return invalid
+    # COMPLAIN_CONFIRM
+    if raw == "1":
+        return replace(state, node=COMPLAIN_DONE, is_invalid=False)
+    if raw == "0":
+        return replace(state, node=COMPLAIN_TEXT, answers=state.answers[:2], is_invalid=False)
+    return invalid
+
+
+def _rate_step(state: State, raw: str) -> State:
+    if state.node == RATE_ASK:
+        if raw in ("1", "2", "3", "4", "5"):
+            return replace(state, node=RATE_COMMENT, answers=(raw,), is_invalid=False)
+        if raw == "0":
+            return State(language=state.language)
+        return replace(state, is_invalid=True)
+    # RATE_COMMENT: 1 sends without a comment; anything else typed is the comment.
+    if raw == "0":
+        return replace(state, node=RATE_ASK, answers=(), is_invalid=False)
+    if raw == "1":
+        return replace(state, node=RATE_DONE, answers=(state.answers[0], ""), is_invalid=False)
+    if _typed(raw):
+        return replace(state, node=RATE_DONE, answers=(state.answers[0], raw), is_invalid=False)
+    return replace(state, is_invalid=True)
 
 
 def _answer(state: State, raw: str, ctx: Context) -> State:
@@ -313,6 +483,8 @@ def render(state: State, ctx: Context) -> Screen:
             _option(1, text(lang, "main_status")),
             _option(2, text(lang, "main_eligibility")),
             _option(3, text(lang, "main_refuse")),
+            _option(4, text(lang, "main_complaint")),
+            _option(5, text(lang, "main_rate")),
             language_option(),
         ]
         return compose(_invalid(state, text(lang, "main_title")), options)
@@ -350,6 +522,12 @@ def render(state: State, ctx: Context) -> Screen:
         return compose(_invalid(state, head), [_option(1, text(lang, "confirm")), _back(lang)])
     if node == REFUSE_DONE:
         return _refuse_screen(state, ctx)
+    if node in (COMPLAIN_CATEGORY, COMPLAIN_AREA, COMPLAIN_AREA_LIST, COMPLAIN_TEXT, COMPLAIN_CONFIRM):
+        return _complain_screen(state, ctx)
+    if node == COMPLAIN_DONE:
+        return _complain_done_screen(state, ctx)
+    if node in (RATE_ASK, RATE_COMMENT, RATE_DONE):
+        return _rate_screen(state, ctx)
     return compose(text(lang, "unavailable"), is_final=True)
 
 
@@ -441,3 +619,98 @@ def _refuse_screen(state: State, ctx: Context) -> Screen:
     else:
         body = text(lang, "refuse_not_allowed")
     return compose(body, is_final=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Complaints and ratings
+
+
+def _area_options(state: State, ctx: Context) -> list[tuple[AreaOption, str]]:
+    """The area list below ``state.target``: the area itself first ("All of ..."), then the areas below."""
+    options: list[tuple[AreaOption, str]] = []
+    if state.target:
+        here = ctx.area(state.target)
+        if here is not None:
+            options.append((here, text(state.language, "complaint_area_all", area=here.name)))
+    options += [(a, a.name) for a in ctx.areas(state.target)]
+    return options
+
+
+def _area_head(state: State, ctx: Context) -> str:
+    """``Where did it happen?``, and below the start of the list the area being browsed."""
+    here = ctx.area(state.target) if state.target and state.target != ctx.area_start() else None
+    head = text(state.language, "complaint_area_title")
+    return f"{here.name}: {head}" if here is not None else head
+
+
+def _typed_head(state: State, key: str, **values: object) -> str:
+    """A prompt for typed text; after a text that was empty or too long, it says so first."""
+    head = text(state.language, key, **values)
+    return f"{text(state.language, 'text_too_long')} {head}" if state.is_invalid else head
+
+
+def _category_label(state: State, ctx: Context, category: str) -> str:
+    labels = dict(ctx.categories(state.language))
+    return labels.get(category, category)
+
+
+def _complain_screen(state: State, ctx: Context) -> Screen:
+    lang = state.language
+    node = state.node
+    if node == COMPLAIN_CATEGORY:
+        categories = ctx.categories(lang)
+        if not categories:
+            return compose(text(lang, "complaint_unavailable"), is_final=True)
+        head = text(lang, "complaint_category_title")
+        return list_screen(state, head, [label for _id, label in categories])
+    if node == COMPLAIN_AREA:
+        recorded = ctx.home_area()
+        lines = [_option(2, text(lang, "complaint_area_other")), _back(lang)]
+        if recorded is not None:
+            lines.insert(0, _option(1, recorded.name))
+        return compose(_invalid(state, text(lang, "complaint_area_title")), lines)
+    if node == COMPLAIN_AREA_LIST:
+        options = _area_options(state, ctx)
+        if not options:
+            return compose(text(lang, "complaint_unavailable"), is_final=True)
+        return list_screen(state, _area_head(state, ctx), [label for _o, label in options])
+    if node == COMPLAIN_TEXT:
+        return compose(_typed_head(state, "complaint_ask_text", limit=TYPED_TEXT_LIMIT), [_back(lang)])
+    # COMPLAIN_CONFIRM: what was chosen, never what was typed (the reply is kept for retries).
+    area = ctx.area(state.answers[1]) if len(state.answers) > 1 else None
+    head = text(
+        lang,
+        "complaint_confirm",
+        category=clip(_category_label(state, ctx, state.answers[0]), ITEM_LIMIT),
+        area=clip(area.name if area is not None else "", ITEM_LIMIT),
+    )
+    return compose(_invalid(state, head), [_option(1, text(lang, "send")), _back(lang)])
+
+
+def _complain_done_screen(state: State, ctx: Context) -> Screen:
+    lang = state.language
+    if len(state.answers) < 3:
+        return compose(text(lang, "complaint_unavailable"), is_final=True)
+    category, area, typed = state.answers[:3]
+    filed = ctx.complain(category, area, typed, lang)
+    if filed is None:
+        return compose(text(lang, "complaint_unavailable"), is_final=True)
+    body = text(lang, "complaint_done", reference=filed.reference, date=date_text(lang, filed.due_on))
+    return compose(body, is_final=True)
+
+
+def _rate_screen(state: State, ctx: Context) -> Screen:
+    lang = state.language
+    option = ctx.rate_target(lang)
+    if option is None:
+        return compose(text(lang, "rate_none"), is_final=True)
+    if state.node == RATE_ASK:
+        scores = [_option(i, text(lang, f"rate_{i}")) for i in range(1, 6)]
+        head = text(lang, "rate_ask", title=clip(option.title, ITEM_LIMIT), label=option.label)
+        return compose(_invalid(state, head), [*scores, _back(lang)])
+    if state.node == RATE_COMMENT:
+        lines = [_option(1, text(lang, "rate_no_comment")), _back(lang)]
+        return compose(_typed_head(state, "rate_ask_comment", limit=TYPED_TEXT_LIMIT), lines)
+    score, comment = (*state.answers, "", "")[:2]
+    outcome = ctx.rate(option.kind, option.key, int(score), comment) if score.isdigit() else "not_allowed"
+    return compose(text(lang, "rate_not_allowed" if outcome == "not_allowed" else "rate_done"), is_final=True)

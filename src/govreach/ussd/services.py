@@ -1,5 +1,5 @@
 """Writes for the phone channels: answer one USSD gateway request, handle one inbound SMS, and record
-a refusal made on USSD.
+a refusal, a grievance or a rating made on USSD.
 
 A USSD reply is a pure function of the session's stored state and the full ``text`` path: a retry of
 the last text gets the stored reply and does nothing again; any other text is walked from the main menu.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,12 +26,32 @@ from govreach.entitlements.models import Entitlement
 from govreach.entitlements.notifications import notice_send, public_url
 from govreach.entitlements.refusals import REFUSAL_WORDS, entitlement_refuse_by_sms
 from govreach.entitlements.services import CycleError, entitlement_refuse
-from govreach.feedback.services import COMPLAINT_WORDS, RATING_WORDS, grievance_file_by_sms, rating_by_sms
+from govreach.feedback.conf import grievance_categories
+from govreach.feedback.models import Rating
+from govreach.feedback.selectors import (
+    CompletedService,
+    completed_services_for_phone,
+    services_to_rate_for_phone,
+)
+from govreach.feedback.services import (
+    COMPLAINT_WORDS,
+    RATING_WORDS,
+    FeedbackError,
+    grievance_file_by_sms,
+    grievance_file_by_ussd,
+    rating_by_sms,
+    rating_submit_by_phone,
+    recorded_area_for_phone,
+)
 from govreach.notify.services import outbox_enqueue
 from govreach.packs.loader import text_in
+from govreach.registry.models import Area
 from govreach.ussd import conf
 from govreach.ussd.menus import (
+    AreaOption,
+    ComplaintView,
     EntitlementOption,
+    RateOption,
     ServiceOption,
     StatusView,
     clip,
@@ -48,7 +69,7 @@ from govreach.ussd.selectors import (
     questionnaire_for_service,
     ussd_service_list,
 )
-from govreach.ussd.texts import date_text, text
+from govreach.ussd.texts import country_of_phone, date_text, text, texts
 
 logger = logging.getLogger(__name__)
 
@@ -107,13 +128,20 @@ def entitlement_refuse_by_ussd(*, entitlement_id: int, phone: str) -> str:
 
 class DatabaseContext:
     """The menus' view of GovReach for one caller. What a list showed is kept in ``state`` (the session's)
-    so that a retry walks the same list even after a refusal took an entitlement off it."""
+    so that a retry walks the same list even after a refusal took an entitlement off it, or a rating
+    took the service rated off what there is to rate."""
 
-    def __init__(self, *, phone: str, state: dict[str, Any]) -> None:
+    def __init__(self, *, phone: str, state: dict[str, Any], session_id: str = "") -> None:
         self.phone = phone
         self.state = state
+        self.session_id = session_id
         self._questionnaires: dict[str, Questionnaire | None] = {}
         self._titles: dict[str, dict[str, str]] = {}
+        self._areas: dict[str, list[AreaOption]] = {}
+        self._area_rows: dict[str, Area | None] = {}
+        self._options: dict[str, AreaOption] = {}
+        self._home_area: tuple[AreaOption, ...] | None = None
+        self._to_rate: list[CompletedService] | None = None
 
     def _service_ids(self) -> list[str]:
         if "services" not in self.state:
@@ -191,6 +219,93 @@ class DatabaseContext:
     def refuse(self, entitlement_id: str) -> str:
         return entitlement_refuse_by_ussd(entitlement_id=int(entitlement_id), phone=self.phone)
 
+    # -- complaints ---------------------------------------------------------------------------------
+
+    def categories(self, language: str) -> list[tuple[str, str]]:
+        known = texts(language)
+        return [(c, known.get(f"category_{c}", c)) for c in grievance_categories()]
+
+    def _area_row(self, code: str) -> Area | None:
+        if code not in self._area_rows:
+            self._area_rows[code] = Area.objects.filter(code=code).first() if code else None
+        return self._area_rows[code]
+
+    def _option(self, area: Area) -> AreaOption:
+        if area.code not in self._options:
+            below = Area.objects.filter(parent=area).exists()
+            self._options[area.code] = AreaOption(area.code, area.name, below)
+        return self._options[area.code]
+
+    def home_area(self) -> AreaOption | None:
+        # Read afresh for each request, never kept in the session: where someone lives is theirs.
+        if self._home_area is None:
+            recorded = recorded_area_for_phone(self.phone)
+            self._home_area = (self._option(recorded),) if recorded is not None else ()
+        return self._home_area[0] if self._home_area else None
+
+    def area_start(self) -> str:
+        country = country_of_phone(self.phone) or ""
+        return country if country and self._area_row(country) is not None else ""
+
+    def areas(self, parent: str) -> list[AreaOption]:
+        if parent not in self._areas:
+            rows = Area.objects.filter(parent__code=parent) if parent else Area.objects.filter(depth=0)
+            children = Area.objects.filter(parent=OuterRef("pk"))
+            listed = rows.annotate(has_children=Exists(children)).order_by("name", "code")
+            self._areas[parent] = [
+                AreaOption(code, name, bool(below))
+                for code, name, below in listed.values_list("code", "name", "has_children")
+            ]
+        return self._areas[parent]
+
+    def area(self, code: str) -> AreaOption | None:
+        area = self._area_row(code)
+        return self._option(area) if area is not None else None
+
+    def area_parent(self, code: str) -> str:
+        area = self._area_row(code)
+        return area.ancestor_codes[-1] if area is not None and area.ancestor_codes else ""
+
+    def complain(self, category: str, area: str, text: str, language: str) -> ComplaintView | None:
+        row = self._area_row(area)
+        if row is None:
+            return None
+        # Once per session and content: a retried or re-walked confirmation files nothing more. The key
+        # is a keyed digest, so the complaint's words are not in it.
+        key = conf.keyed_digest(f"{self.session_id}\n{category}\n{area}\n{text}", purpose="grievance")
+        try:
+            grievance = grievance_file_by_ussd(
+                phone=self.phone, category=category, area=row, text=text, language=language, key=key[:64]
+            )
+        except FeedbackError:
+            return None
+        return ComplaintView(grievance.reference, timezone.localdate(grievance.due_at))
+
+    # -- ratings ------------------------------------------------------------------------------------
+
+    def rate_target(self, language: str) -> RateOption | None:
+        if "rate" not in self.state:
+            to_rate = services_to_rate_for_phone(self.phone)
+            self.state["rate"] = [to_rate[0].kind, to_rate[0].key] if to_rate else []
+        if not self.state["rate"]:
+            return None
+        kind, key = self.state["rate"]
+        if self._to_rate is None:
+            self._to_rate = completed_services_for_phone(self.phone)
+        found = [s for s in self._to_rate if s.kind == kind and s.key == key]
+        if not found:
+            return None
+        # A supply point is shown by its end, as on the refusal screens.
+        label = f"...{found[0].label[-4:]}" if kind == Rating.Kind.ENTITLEMENT else found[0].label
+        return RateOption(kind, key, self._title(found[0].service, language), label)
+
+    def rate(self, kind: str, key: str, score: int, comment: str) -> str:
+        language = language_for_phone(self.phone)
+        self._to_rate = None  # rated now: read again
+        return rating_submit_by_phone(
+            phone=self.phone, kind=kind, key=key, rating=score, comment=comment, via="ussd", language=language
+        )
+
 
 def _inputs(session: UssdSession, text_path: str) -> list[str]:
     """The inputs since the session (re)started: the text path less a prefix left from before an expiry."""
@@ -242,7 +357,7 @@ def ussd_request_handle(*, session_id: str, service_code: str, phone: str, text_
             logger.info("ussd: session %s retried; same reply", session.pk)
             return session.last_reply
         inputs = _inputs(session, text_path)
-        ctx = DatabaseContext(phone=phone, state=dict(session.state))
+        ctx = DatabaseContext(phone=phone, state=dict(session.state), session_id=session_id)
         state = walk(inputs, ctx, language=language)
         reply = render(state, ctx).reply
         session.state = ctx.state
