@@ -221,7 +221,7 @@ def test_invitations_go_once_to_the_visited_person_and_the_guardian_in_their_lan
     assert (visit_invite.recipient, visit_invite.language) == (VISITED_PHONE, "ko")
     assert f"/feedback/rate/visit/{visit.pk}/" in visit_invite.body and "평가" in visit_invite.body
     assert timezone.localdate().isoformat() in visit_invite.body
-    assert course_invite.recipient == GUARDIAN_PHONE and course_invite.language == "pt"  # pt-BR falls back
+    assert course_invite.recipient == GUARDIAN_PHONE and course_invite.language == "pt-BR"
     assert f"/feedback/rate/course/{course.pk}/" in course_invite.body and "AVALIAR" in course_invite.body
     assert course.key in course_invite.body and running.key not in course_invite.body
 

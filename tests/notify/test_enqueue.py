@@ -87,8 +87,8 @@ def test_platform_messages_are_used_without_a_pack(db: None) -> None:
     assert korean.language == "ko" and "482913" in korean.body and "10분" in korean.body
     brazilian = outbox_enqueue(channel="sms", to=PHONE, message_id="login_code", language="pt-br",
                                context=context, dedupe_key="login:2")  # fmt: skip
-    assert brazilian.language == "pt" and brazilian.body.startswith(
-        "O seu código de acesso GovReach é 482913."
+    assert brazilian.language == "pt-BR" and brazilian.body.startswith(
+        "Seu código de acesso ao GovReach é 482913."
     )
     french = outbox_enqueue(channel="sms", to=PHONE, message_id="login_code", language="fr",
                             context=context, dedupe_key="login:3")  # fmt: skip

@@ -44,7 +44,7 @@ def test_the_platform_messages_are_sound_in_every_platform_language() -> None:
     builder = _PackBuilder(PLATFORM_MESSAGES_DIR)
     load_messages(builder, PLATFORM_MESSAGES_DIR, PLATFORM_LANGUAGES)
     assert builder.problems == []
-    assert set(platform_messages()) == {"en", "bn", "pt", "ko"}
+    assert set(platform_messages()) == {"en", "bn", "pt", "pt-BR", "ko"}
     assert {"login_code", "consent_code"} <= set(platform_messages()["ko"])
 
 

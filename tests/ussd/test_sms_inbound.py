@@ -96,7 +96,7 @@ def test_an_unknown_keyword_gets_the_help_text(db: None) -> None:
     [
         (UK_PHONE, "en"),
         (HOLDER_PHONE, "pt"),
-        ("+5581999990001", "pt"),
+        ("+5581999990001", "pt-BR"),
         ("+8801712345678", "bn"),
         ("+821012345678", "ko"),
     ],
@@ -104,7 +104,7 @@ def test_an_unknown_keyword_gets_the_help_text(db: None) -> None:
 def test_the_help_text_lists_every_keyword_in_the_senders_language(
     db: None, phone: str, language: str
 ) -> None:
-    """STATUS, STOP and also COMPLAINT and RATE, each in a form the inbound handling accepts (pt-BR: pt)."""
+    """STATUS, STOP and also COMPLAINT and RATE, each in a form the inbound handling accepts."""
     _, outcome = sms(phone, "HELP")
 
     reply = OutboxMessage.objects.get(message_id="inbound_help")

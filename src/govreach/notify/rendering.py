@@ -1,8 +1,9 @@
 """Find a message in the applicant's language and fill in its placeholders.
 
 Messages come from the service pack (``packs/<id>/messages/<lang>.yaml``) or, when no pack is involved or
-the pack lacks the id, from the platform (``govreach/notify/messages/<lang>.yaml``). Language falls back
-from the requested one to its base language (``pt-br`` -> ``pt``), then to English.
+the pack lacks the id, from the platform (``govreach/notify/messages/<lang>.yaml``). The requested language
+is read as a BCP 47 tag however it is spelt (``pt_BR``, ``pt-br`` -> ``pt-BR``, the messages files' name),
+then falls back to its base language (``pt-BR`` -> ``pt``), then to English.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from govreach.packs.messages import PLACEHOLDER, MessageTemplate
 
 PLATFORM_MESSAGES_DIR = Path(__file__).resolve().parent  # holds messages/<lang>.yaml
-PLATFORM_LANGUAGES = ("en", "bn", "pt", "ko")
+PLATFORM_LANGUAGES = ("en", "bn", "pt", "pt-BR", "ko")
 
 
 class MessageNotFound(LookupError):
@@ -50,9 +51,11 @@ def platform_messages() -> dict[str, dict[str, MessageTemplate]]:
 
 
 def language_chain(language: str) -> list[str]:
-    """``pt-br`` -> ``[pt-br, pt, en]``: the languages to try, in order."""
-    chain = [language, language.split("-")[0], "en"]
-    return list(dict.fromkeys(chain))
+    """``pt-br`` (or ``pt_BR``, ``pt-BR``) -> ``[pt-BR, pt, en]``: the languages to try, in order."""
+    base, _, region = language.strip().replace("_", "-").partition("-")
+    base = base.lower()
+    tag = f"{base}-{region.upper()}" if region else base
+    return list(dict.fromkeys([tag, base, "en"]))
 
 
 def _pack_messages(pack_id: str) -> dict[str, dict[str, MessageTemplate]]:
