@@ -2,7 +2,10 @@
 # The load test against a production-like GovReach: gunicorn, production settings (no DEBUG, a real
 # secret), a throwaway PostgreSQL (scripts/with-postgres.sh), on 127.0.0.1 only, bounded in time.
 # See loadtest/README.md. Settings by environment:
-#   USERS (200) SPAWN_RATE (20) RUN_TIME (60s)  the mixed run of citizens and probes (seconds, "s" optional)
+#   USERS (200) SPAWN_RATE (20) RUN_TIME (180s) the mixed run of citizens and probes (seconds, "s" optional);
+#                                               a whole application takes about 25 requests, about two
+#                                               minutes for 200 citizens on 2 cores, so a shorter run may
+#                                               end before anyone submits
 #   PROBE_USERS (8) PROBE_TIME (15s)            then each capacity probe alone (healthz, eligibility API)
 #   WORKERS (4)                                 gunicorn workers
 #   CHECK_ARGS                                  extra arguments for loadtest/check.py
@@ -18,7 +21,7 @@ case "$DATABASE_URL" in
   *) echo "loadtest: DATABASE_URL must be a throwaway PostgreSQL on 127.0.0.1 (unset it to get one)" >&2; exit 2 ;;
 esac
 
-USERS=${USERS:-200} SPAWN_RATE=${SPAWN_RATE:-20} RUN_TIME=${RUN_TIME:-60s}
+USERS=${USERS:-200} SPAWN_RATE=${SPAWN_RATE:-20} RUN_TIME=${RUN_TIME:-180s}
 PROBE_USERS=${PROBE_USERS:-8} PROBE_TIME=${PROBE_TIME:-15s} WORKERS=${WORKERS:-4}
 OUT=${LOADTEST_OUT:-$PWD/var/loadtest}
 RUN="uv run --frozen --no-sync"
