@@ -48,7 +48,9 @@ def _reference_address_key(value: str, config: CycleConfig) -> str:
     return key
 
 
-def _reference_links(registries: Path, config: CycleConfig) -> tuple[dict[str, tuple[str | None, str | None]], set[tuple[str, str, str]]]:
+def _reference_links(
+    registries: Path, config: CycleConfig
+) -> tuple[dict[str, tuple[str | None, str | None]], set[tuple[str, str, str]]]:
     """``cpe -> (tax household, link method)`` and ``(record id, cpe, kind)`` of a first cycle."""
     folder = registries / "registries"
     name_key = "regexp_replace(translate(lower({0}), '" + ACCENTED + "', '" + PLAIN + "'), '[^a-z]', '', 'g')"
@@ -116,7 +118,9 @@ def _reference_links(registries: Path, config: CycleConfig) -> tuple[dict[str, t
             con.execute(statement)
         links = {
             cpe: (household, method)
-            for cpe, household, method in con.execute("SELECT cpe, tax_household_id, link_method FROM links").fetchall()
+            for cpe, household, method in con.execute(
+                "SELECT cpe, tax_household_id, link_method FROM links"
+            ).fetchall()
         }
         kinds = {tuple(row) for row in con.execute("SELECT record_id, cpe, kind FROM kinds").fetchall()}
     return links, kinds
@@ -170,10 +174,19 @@ def test_links_and_mismatch_kinds_are_those_of_the_straightforward_reference(
 
     links = pq.read_table(cycles_dir() / str(cycle.pk) / "prev_links.parquet").to_pylist()
     assert {r["cpe"]: (r["tax_household_id"], r["link_method"]) for r in links} == expected_links
-    kinds = set(LinkMismatch.objects.filter(cycle=cycle).values_list("customer_record_id", "supply_point_code", "kind"))
+    kinds = set(
+        LinkMismatch.objects.filter(cycle=cycle).values_list(
+            "customer_record_id", "supply_point_code", "kind"
+        )
+    )
     assert kinds == expected_kinds
     # The population exercises every rule and kind the reference knows.
-    assert {method for _, method in expected_links.values()} == {"tax_number", "address_and_name", "address", None}
+    assert {method for _, method in expected_links.values()} == {
+        "tax_number",
+        "address_and_name",
+        "address",
+        None,
+    }
     assert {kind for _, _, kind in expected_kinds} == {
         "no_tax_number",
         "unknown_tax_number",
@@ -212,9 +225,11 @@ def test_an_address_key_made_of_its_parts_is_the_key_of_the_whole_address(addres
     with duckdb.connect() as con:
         con.execute("CREATE TABLE src AS SELECT ? AS address", [address])
         con.execute(f"CREATE TABLE tmp_address_parts AS {steps.address_part_keys(d, ('src',), config)}")
-        key = steps._expand_abbreviations(steps.address_key_sql("c", config), config)  # noqa: SLF001
+        key = steps._expand_abbreviations(steps.address_key_sql("c", config), config)
         records = f"(SELECT *, {d.comma_parts('address')} AS address_parts FROM src) c"
-        (parts_key,) = con.execute(f"SELECT {key} FROM {records} {steps.address_key_joins(d, 'c', config)}").fetchone()
+        (parts_key,) = con.execute(
+            f"SELECT {key} FROM {records} {steps.address_key_joins(d, 'c', config)}"
+        ).fetchone()
         (whole_key,) = con.execute(f"SELECT {_reference_address_key('address', config)} FROM src").fetchone()
     assert parts_key == whole_key
 

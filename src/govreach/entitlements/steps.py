@@ -77,7 +77,9 @@ def address_part_keys(d: SqlDialect, tables: tuple[str, ...], config: CycleConfi
         for table in tables
     ]
     key = f"trim({d.replace_all(_fold(d, 'part'), '[^a-z0-9]+', ' ')})"
-    return f"SELECT part, {key} AS part_key FROM (SELECT DISTINCT part FROM ({' UNION ALL '.join(selects)}) u) p"
+    return (
+        f"SELECT part, {key} AS part_key FROM (SELECT DISTINCT part FROM ({' UNION ALL '.join(selects)}) u) p"
+    )
 
 
 def address_key_joins(d: SqlDialect, table: str, config: CycleConfig) -> str:
@@ -195,7 +197,8 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         SELECT n.national_id, n.tax_household_id, n.name_key FROM tmp_nif n
         JOIN ({looked_up}) s ON s.national_id = n.national_id"""
     fields = cfg.strategy.contract_fields or ["national_id", "address", "postcode", "power_kva"]
-    fingerprint = "md5(concat_ws('|', " + ", ".join(_text(d, f"c.{f}") for f in fields) + "))"
+    # concat of the fields and separators (each field coalesced, so the same text as concat_ws('|', ...)).
+    fingerprint = "md5(concat(" + ", '|', ".join(_text(d, f"c.{f}") for f in fields) + "))"
     # A supply point listed more than once is decided on one listing: a known tax number first, then
     # any tax number, then the lowest record id (the rank letter sorts before the record id). Only the
     # few supply points listed more than once are ranked.
@@ -244,19 +247,21 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         SELECT cpe, address_key, postcode_key, name_key FROM tmp_contracts
         WHERE is_rechecked AND NOT is_nif_known AND address_key IS NOT NULL AND postcode_key IS NOT NULL"""
     # Counted once per address (and per address and name), not once per supply point: many households
-    # may share a building's address.
+    # may share a building's address. The households at an address are the distinct ones of its records.
     at_address = """
-        SELECT DISTINCT t.address_key, t.postcode_key, t.name_key, t.tax_household_id FROM tmp_tax t
+        SELECT DISTINCT t.address_key, t.postcode_key, t.tax_household_id FROM tmp_tax t
         JOIN (SELECT DISTINCT address_key, postcode_key FROM tmp_unlinked) k
             ON k.address_key = t.address_key AND k.postcode_key = t.postcode_key"""
     by_address = """
         SELECT address_key, postcode_key, min(tax_household_id) AS household, count(tax_household_id) AS hits
-        FROM (SELECT DISTINCT address_key, postcode_key, tax_household_id FROM tmp_at_address) a
-        GROUP BY address_key, postcode_key"""
+        FROM tmp_at_address GROUP BY address_key, postcode_key"""
+    # Names are only looked for where an unlinked supply point has that address and name.
     by_address_and_name = """
-        SELECT address_key, postcode_key, name_key, min(tax_household_id) AS household,
-               count(tax_household_id) AS hits
-        FROM tmp_at_address GROUP BY address_key, postcode_key, name_key"""
+        SELECT t.address_key, t.postcode_key, t.name_key, min(t.tax_household_id) AS household,
+               count(DISTINCT t.tax_household_id) AS hits
+        FROM tmp_tax t JOIN (SELECT DISTINCT address_key, postcode_key, name_key FROM tmp_unlinked) k
+            ON k.address_key = t.address_key AND k.postcode_key = t.postcode_key AND k.name_key = t.name_key
+        GROUP BY t.address_key, t.postcode_key, t.name_key"""
     hits = f"""
         SELECT u.cpe, a.household AS address_household, a.hits AS address_hits,
                an.household AS address_and_name_household, nullif(an.hits, 0) AS address_and_name_hits
@@ -266,9 +271,7 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
             ON an.address_key = u.address_key AND an.postcode_key = u.postcode_key AND an.name_key = u.name_key"""
     # A tax-number link's address agrees when its own tax record has it; otherwise any record of the
     # household may (looked up for those few only).
-    own_record_agrees = (
-        "c.nif_household IS NOT NULL AND c.nif_address_key = c.address_key AND c.nif_postcode_key = c.postcode_key"
-    )
+    own_record_agrees = "c.nif_household IS NOT NULL AND c.nif_address_key = c.address_key AND c.nif_postcode_key = c.postcode_key"
     address_checks = f"""
         SELECT cpe, nif_household, address_key, postcode_key FROM tmp_contracts c
         WHERE is_rechecked AND is_nif_known AND NOT coalesce({own_record_agrees}, false)
@@ -294,26 +297,14 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         LEFT JOIN manual_links ml ON ml.cpe = c.cpe
         LEFT JOIN tmp_hits h ON h.cpe = c.cpe
         WHERE c.is_rechecked"""
-    fresh_households = "SELECT DISTINCT tax_household_id FROM tmp_fresh_links WHERE tax_household_id IS NOT NULL"
-    person_key = f"coalesce(national_id, concat(name_key, '|', {_text(d, 'birth_date')}))"
-    # The members of every freshly linked household (with the household's income, its largest figure);
-    # those of a household only unchanged contracts link to are the previous cycle's.
-    carried_households = """
-        SELECT DISTINCT p.tax_household_id FROM tmp_contracts c JOIN prev_links p ON p.cpe = c.cpe
-        WHERE NOT c.is_rechecked"""
-    tax_members = f"""
-        SELECT t.tax_household_id, {person_key} AS person_key, min(t.national_id) AS national_id,
-               min(t.name_key) AS name_key, min(t.birth_date) AS birth_date, max(t.income_eur) AS income_eur,
-               max(t.household_income_eur) AS household_income_eur
-        FROM tmp_tax t JOIN ({fresh_households}) f ON f.tax_household_id = t.tax_household_id
-        GROUP BY t.tax_household_id, {person_key}
-        UNION ALL
-        SELECT p.tax_household_id, p.person_key, p.national_id, p.name_key, p.birth_date, p.income_eur,
-               CAST(NULL AS DOUBLE) AS household_income_eur
-        FROM prev_members p
-        JOIN ({carried_households}) u ON u.tax_household_id = p.tax_household_id
-        LEFT JOIN ({fresh_households}) f ON f.tax_household_id = p.tax_household_id
-        WHERE f.tax_household_id IS NULL"""
+    fresh_households = (
+        "SELECT DISTINCT tax_household_id FROM tmp_fresh_links WHERE tax_household_id IS NOT NULL"
+    )
+    # A freshly linked household's income: its largest figure in the tax records.
+    household_income = """
+        SELECT t.tax_household_id, max(t.household_income_eur) AS household_income_eur
+        FROM tmp_tax t JOIN tmp_fresh_households f ON f.tax_household_id = t.tax_household_id
+        GROUP BY t.tax_household_id"""
     links = f"""
         SELECT c.cpe, c.record_id, c.national_id, c.supplier_id, c.area_code, c.fingerprint, c.is_rechecked,
                c.power_kva, c.voltage, c.is_domestic_use, c.is_own_name, c.is_permanent_home,
@@ -324,9 +315,23 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
                CASE WHEN c.is_rechecked THEN {tax_year} ELSE p.tax_year END AS tax_year
         FROM tmp_contracts c
         LEFT JOIN tmp_fresh_links f ON f.cpe = c.cpe
-        LEFT JOIN (SELECT tax_household_id, max(household_income_eur) AS household_income_eur
-                   FROM tax_members GROUP BY tax_household_id) h ON h.tax_household_id = f.tax_household_id
+        LEFT JOIN tmp_household_income h ON h.tax_household_id = f.tax_household_id
         LEFT JOIN prev_links p ON p.cpe = c.cpe AND NOT c.is_rechecked"""
+    # The members of every freshly linked household; those of a household only unchanged contracts link
+    # to are the previous cycle's.
+    person_key = f"coalesce(national_id, concat(name_key, '|', {_text(d, 'birth_date')}))"
+    tax_members = f"""
+        SELECT t.tax_household_id, {person_key} AS person_key, min(t.national_id) AS national_id,
+               min(t.name_key) AS name_key, min(t.birth_date) AS birth_date, max(t.income_eur) AS income_eur
+        FROM tmp_tax t JOIN tmp_fresh_households f ON f.tax_household_id = t.tax_household_id
+        GROUP BY t.tax_household_id, {person_key}
+        UNION ALL
+        SELECT p.tax_household_id, p.person_key, p.national_id, p.name_key, p.birth_date, p.income_eur
+        FROM prev_members p
+        JOIN (SELECT DISTINCT tax_household_id FROM links WHERE NOT is_rechecked) u
+            ON u.tax_household_id = p.tax_household_id
+        LEFT JOIN tmp_fresh_households f ON f.tax_household_id = p.tax_household_id
+        WHERE f.tax_household_id IS NULL"""
     # What the facts step needs of the contracts linked by address and name: the holder's tax number and name.
     named_contracts = """
         SELECT c.cpe, c.national_id, c.name_key FROM tmp_contracts c
@@ -395,15 +400,19 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         ("tmp_address_checks", free()),
         ("tmp_fresh_links", fresh_links),
         ("tmp_hits", free()),
-        ("tax_members", tax_members),
-        ("tmp_tax", free()),
+        ("tmp_fresh_households", fresh_households),
+        ("tmp_household_income", household_income),
         ("links", links),
+        ("tmp_household_income", free()),
         ("contracts", named_contracts),
         ("mismatches", mismatches),
         ("tmp_duplicates", free()),
         ("tmp_address_found", free()),
         ("tmp_fresh_links", free()),
         ("tmp_contracts", free()),
+        ("tax_members", tax_members),
+        ("tmp_tax", free()),
+        ("tmp_fresh_households", free()),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -112,6 +113,10 @@ class Command(BaseCommand):
         console.print(
             f"throughput {result.units / result.cycle_seconds:,.0f} supply points/s; "
             f"peak memory {result.peak_bytes / 2**30:.2f} GiB (with child processes)"
+        )
+        console.print(
+            f"cycle CPU time {result.cpu_seconds:.1f} s on {os.cpu_count()} cores; load average "
+            f"{result.load_average[0]:.2f} before, {result.load_average[1]:.2f} after"
         )
         console.print(
             f"baseline: DuckDB scan and join of customers and tax {result.baseline_seconds:.1f} s; "
