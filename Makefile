@@ -11,12 +11,14 @@ RUN := $(UV) run --frozen --no-sync
 export GOVREACH_VAR_DIR ?= $(CURDIR)/var
 export UV_LINK_MODE ?= copy
 
-.PHONY: help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean messages
+.PHONY: audit-deps help env services demo serve demo-data test lint types pytest pytest-postgres packs-test check bench format clean messages \
+	loadtest loadtest-smoke
 
 help:
 	@echo "make demo   set up everything and serve GovReach on http://127.0.0.1:8000"
 	@echo "make test   everything CI runs: lint, types, tests, pack tests"
 	@echo "make bench  benchmarks (figures and ratios against a baseline in the same run)"
+	@echo "make loadtest  a few hundred simulated citizens against gunicorn + PostgreSQL, then checks"
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || { echo "uv not found: installing it with pip"; $(PYTHON) -m pip install --quiet uv; }
@@ -59,7 +61,7 @@ packs-test: env
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs check packs/
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach packs test packs/
 
-test: lint types pytest pytest-postgres packs-test
+test: lint types pytest pytest-postgres packs-test loadtest-smoke audit-deps
 
 check: test
 
@@ -69,6 +71,21 @@ format: env
 
 bench: env
 	GOVREACH_ALLOW_INSECURE_KEY=1 $(RUN) govreach bench eligibility --pack pt-social-energy-tariff --households 1000000
+
+# The load test (loadtest/README.md): gunicorn with production settings on a throwaway PostgreSQL,
+# loopback only, bounded in time; then every accepted submission is checked and the figures printed.
+# Set USERS, SPAWN_RATE, RUN_TIME, PROBE_USERS, PROBE_TIME, WORKERS in the environment: `USERS=50 make loadtest`.
+loadtest: env services
+	CHECK_ARGS="--min-ratio 0.5" loadtest/run.sh
+
+# The same, short, for CI: 10 citizens for 30 s; no failed request, at least one submission checked.
+loadtest-smoke: env services
+	USERS=10 SPAWN_RATE=10 RUN_TIME=30s PROBE_USERS=4 PROBE_TIME=5s WORKERS=2 \
+		LOADTEST_OUT=$(CURDIR)/var/loadtest-smoke CHECK_ARGS="--max-errors 0 --min-submissions 1" loadtest/run.sh
+
+# Known vulnerabilities in the locked dependencies (pip-audit); see the script for what it does offline.
+audit-deps: env
+	UV="$(UV)" scripts/audit-deps.sh
 
 # Interface catalogues: extract, update src/govreach/locale/*/django.po, compile .mo (no GNU gettext needed).
 messages: env

@@ -20,7 +20,7 @@ def test_openapi_document_describes_the_eligibility_request_and_answers(client: 
     doc = response.json()
     operation = doc["paths"]["/api/v1/services/{pack_id}/eligibility"]["post"]
     request = schema_of(doc, operation["requestBody"]["content"])
-    assert set(request["properties"]) == {"unit", "on", "language"}
+    assert set(request["properties"]) == {"unit", "on", "language", "area"}  # area: pilots (issue 9)
     assert request["required"] == ["unit"]
     answer = schema_of(doc, operation["responses"]["200"]["content"])
     assert {"outcome", "criteria", "parameters", "missing", "pack_version", "decided_on"} <= set(

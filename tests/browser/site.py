@@ -66,14 +66,55 @@ EXCLUDED: dict[str, str] = {
     "entitlements:partner_token_revoke": "POST-only: revokes an API token, then redirects to the partner page",
     # Django's own language switch: POST-only, redirects back to the page it was sent from.
     "set_language": "POST-only (Django's set_language): stores the language, then redirects back",
+    # The language switch in every page's header; the page it leads back to is checked under its name.
+    "web:set_language": "POST-only: stores the chosen language, then redirects back to the page",
     "ussd:callback": "USSD gateway callback: POST, plain-text 'CON '/'END ' screens, not HTML",
     "ussd:sms_inbound": "SMS gateway webhook: POST of an inbound SMS, answered by SMS, not HTML",
     # --- audit (issue 8)
+    "audit:export": "a file download (CSV or JSON lines of a period), not HTML",
     # --- feedback and grievances (issue 8)
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:opendata_file": "file download: one file of the open data package (CSV, Parquet, JSON)",
     # --- policy: dry runs, versions, pilots (issue 9)
+    "policy:pilot_new": "POST-only: starts a pilot, then redirects to the pilot page",
     # --- govstack (issue 10)
+    # JSON APIs for client systems (GovStack building blocks), keyed by API keys; their contract is
+    # tested against the GovStack OpenAPI documents in tests/govstack.
+    "govstack:registration_openapi": "JSON: the GovStack Registration OpenAPI document",
+    "govstack:statistics_openapi": "JSON: the GovStack Registration statistics OpenAPI document",
+    "govstack:registries_openapi": "JSON: the GovStack Digital Registries OpenAPI document",
+    "govstack:database_openapi": "JSON: the GovStack Digital Registries database OpenAPI document",
+    "govstack:services": "JSON API: GovStack Registration services",
+    "govstack:service": "JSON API: one GovStack Registration service",
+    "govstack:service_eforms": "JSON API: a service's e-forms",
+    "govstack:service_applications": "JSON API, POST-only: submit an application (API key)",
+    "govstack:eform": "JSON API: one e-form as JSON Schema",
+    "govstack:documents": "JSON API, POST-only: upload a document (API key)",
+    "govstack:applications": "JSON API: application files (API key)",
+    "govstack:application": "JSON API: one application file (API key)",
+    "govstack:tasks": "JSON API: operator tasks (API key)",
+    "govstack:task": "JSON API: one task (API key)",
+    "govstack:task_complete": "JSON API, POST-only: complete a task (API key)",
+    "govstack:statistics": "JSON API: registration statistics (API key)",
+    "govstack:statistics_legacy": "JSON API: registration statistics, older path (API key)",
+    "govstack:databases": "JSON API: Digital Registries databases (API key)",
+    "govstack:database_modify": "JSON API, POST-only: create or change a registry schema (API key)",
+    "govstack:database": "JSON API: one registry database (API key)",
+    "govstack:data_usage": "JSON API: my personal data usage (API key)",
+    "govstack:data_usage_legacy": "JSON API: my personal data usage, older path (API key)",
+    "govstack:create_entries": "JSON API, POST-only: create entries in the mcts registry (API key)",
+    "govstack:registry_list": "JSON API: a registry's records (API key)",
+    "govstack:registry_create": "JSON API, POST-only: create a record (API key)",
+    "govstack:registry_exists": "JSON API, POST-only: query by example (API key)",
+    "govstack:registry_read": "JSON API, POST-only: read by example (API key)",
+    "govstack:registry_update": "JSON API, PUT-only: update a record (API key)",
+    "govstack:registry_update_entries": "JSON API, PUT-only: update matching records (API key)",
+    "govstack:registry_update_or_create": "JSON API, POST-only: update or create a record (API key)",
+    "govstack:registry_delete": "JSON API, DELETE-only: delete a record (API key)",
+    "govstack:registry_read_value": "JSON API or file download: one field of a record (API key)",
     # --- ops and security (issue 11)
+    "ops:healthz": "health check for load balancers: plain text 'ok', not HTML",
+    "ops:outbox_failed_resend": "POST-only: queues a failed message again, then redirects to the list",
 }
 
 

@@ -22,8 +22,10 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from tests.browser import site
 
+from govreach.cases.models import Application
 from govreach.entitlements.contest import CONTESTABLE_OUTCOMES, review_open
 from govreach.entitlements.models import CycleOutcome, EntitlementPerson
+from govreach.notify.models import OutboxMessage
 from govreach.outreach.models import Visit
 from govreach.programmes.models import ClassGroup, Cohort, Registration, Score, Session
 from govreach.web.demo import demo_areas
@@ -84,11 +86,29 @@ CHECKED: dict[str, str] = {
     "entitlements:counter": "tariff counter",
     "entitlements:partner": "energy supplier (partner)",
     # --- audit (issue 8)
+    "audit:entries": "auditor",
     # --- feedback and grievances (issue 8)
+    "feedback:grievance_new": "public (form, then with errors); staff recording one",
+    "feedback:grievance_filed": "public, right after filing",
+    "feedback:grievance_status": "public (form, then a found grievance)",
+    "feedback:rate_list": "citizen holding the tariff",
+    "feedback:rate": "citizen holding the tariff (the question, then the thank-you)",
+    "feedback:staff_queue": "grievance officer (local level)",
+    "feedback:staff_grievance": "grievance officer (local level)",
     # --- transparency: dashboards, open data, budgets (issue 8)
+    "transparency:index": "public",
+    "transparency:dashboard": "public (the four packs)",
+    "transparency:dashboard_area": "public (a region of Portugal)",
+    "transparency:opendata": "public",
+    "transparency:budget": "finance officer (and with errors)",
     # --- policy: dry runs, versions, pilots (issue 9)
+    "policy:index": "policy officer",
+    "policy:version": "policy officer (an approved version, with the pilot form)",
+    "policy:diff": "policy officer (form, then a dry run with its charts)",
+    "policy:pilot": "policy officer (the demo's pilot, its evaluation)",
     # --- govstack (issue 10)
     # --- ops and security (issue 11)
+    "ops:outbox_failed": "land officer (a message of their area failed, then resent)",
 }
 
 
@@ -195,7 +215,7 @@ def apply_for_land_mutation(
     check(page, "check answers")
     page.get_by_role("button", name="Continue to pay the fees").click()
     check(page, "pay the fees")
-    for fee in ("Pay the court fee (Tk 20)", "Pay the notice fee (Tk 50)"):
+    for fee in ("Pay the court fee (BDT20.00)", "Pay the notice fee (BDT50.00)"):
         page.get_by_role("button", name=fee).click()
         check(page, f"demo payment: {fee}")
         page.get_by_role("button", name="Confirm the payment").click()
@@ -242,6 +262,53 @@ def _review_for_reviewer() -> int:
     raise AssertionError("the demo cycle refused no supply point of a registry person: no review to check")
 
 
+def walk_feedback(
+    fresh: Callable[[], Page], base: str, audit: Audit, holder: EntitlementPerson, rater: Page
+) -> None:
+    """The grievance form (empty, then filled), its receipt and status; the rating by ``rater``, the
+    tariff holder's signed-in page (a new sign-in would spend one more of the per-address SMS codes the
+    later browser tests need); the officer's queue."""
+    from govreach.feedback.models import Grievance, Rating
+
+    complainant = fresh()
+    audit.goto(complainant, f"{base}/grievances/new/?lang=en", "grievance form")
+    complainant.get_by_role("button", name="Send the complaint").click()
+    audit.check(complainant, "grievance form with errors")
+    complainant.get_by_label("Delay: it is taking too long").check()
+    complainant.get_by_label("Where did it happen?").select_option(demo_areas()["union"].code)
+    complainant.get_by_label("What happened?").fill("Nobody answers the phone at the land office.")
+    complainant.get_by_role("button", name="Send the complaint").click()
+    audit.check(complainant, "grievance receipt")
+    expect(complainant.get_by_role("heading", level=1)).to_have_text("Complaint received")
+    reference, secret = (t.strip() for t in complainant.locator(".fb-secret").all_inner_texts())
+    complainant.get_by_role("link", name="Follow your complaint").click()
+    audit.check(complainant, "grievance status form")
+    complainant.get_by_label("Reference").fill(reference)
+    complainant.get_by_label("Secret code").fill(secret)
+    complainant.get_by_role("button", name="Show the status").click()
+    audit.check(complainant, "grievance status")
+
+    audit.goto(rater, f"{base}/feedback/rate/?lang=en", "services to rate")
+    # The demo may have rated this tariff already: take the answer back to see the question.
+    Rating.objects.filter(service_kind="entitlement", service_key=str(holder.entitlement_id)).delete()
+    audit.goto(rater, f"{base}/feedback/rate/entitlement/{holder.entitlement_id}/?lang=en", "rating question")
+    rater.get_by_role("button", name="Send my answer").click()
+    audit.check(rater, "rating question with an error")
+    rater.get_by_label("Satisfied", exact=True).check()
+    rater.get_by_role("button", name="Send my answer").click()
+    # The thank-you comes in the holder's own stored language (the redirect carries no ?lang=).
+    expect(rater.locator("h1")).to_be_visible()
+    assert Rating.objects.filter(service_kind="entitlement", service_key=str(holder.entitlement_id)).exists()
+    audit.check(rater, "rating thank-you")
+
+    officer = fresh()
+    site.staff_sign_in(officer, base, "demo-grv-local")
+    audit.goto(officer, f"{base}/staff/grievances/?lang=en", "grievance queue")
+    grievance = Grievance.objects.filter(reference=reference).get()
+    audit.goto(officer, f"{base}/staff/grievances/{grievance.reference}/?lang=en", "grievance (staff)")
+    audit.goto(officer, f"{base}/grievances/new/?lang=en", "grievance form (staff recording)")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_every_page_has_no_axe_violations(
     live_server: Any, browser: Browser, settings: Any, tmp_path: Path, demo_var_dir: Path
@@ -270,6 +337,21 @@ def test_every_page_has_no_axe_violations(
         audit.goto(public, f"{base}/programmes/br-prepara/register/", "register (closed)")
         audit.goto(public, f"{base}/staff/login/?lang=en", "staff sign-in")
         audit.goto(public, f"{base}/login/?lang=en", "citizen sign-in")
+        # Public figures, open data, and the finance officer's budget page (issue 8).
+        audit.goto(public, f"{base}/transparency/", "public figures")
+        for pack_id in ("bd-land-mutation", "pt-social-energy-tariff", "br-prepara", "kr-hyo-home-visits"):
+            audit.goto(public, f"{base}/transparency/services/{pack_id}/", f"figures {pack_id}")
+        audit.goto(public, f"{base}/transparency/services/pt-social-energy-tariff/", "figures pt (again)")
+        region = public.locator("table a[href*='/areas/']").first
+        region.click()
+        audit.check(public, "figures of a region")
+        audit.goto(public, f"{base}/transparency/open-data/", "open data")
+        finance = fresh()
+        site.staff_sign_in(finance, base, "demo-finance")
+        audit.goto(finance, f"{base}/transparency/services/bd-land-mutation/budget/", "budget lines")
+        finance.get_by_role("button", name="Save the budget line").click()
+        expect(finance.get_by_role("alert")).to_be_visible()
+        audit.check(finance, "budget lines, with errors")
 
         # Citizen: sign-in steps, the whole e-Mutation application, the account pages.
         citizen = fresh()
@@ -339,6 +421,27 @@ def test_every_page_has_no_axe_violations(
             audit.goto(officer, f"{base}/staff/outbox/?lang=en", "outbox")
         finally:
             settings.DEBUG = False
+        # A message of the officer's area that the gateway refused: listed with its reason, then resent.
+        submitted = Application.objects.get(reference=reference)
+        OutboxMessage.objects.filter(dedupe_key__startswith=f"cases:{submitted.pk}:").update(
+            status="failed", attempts=6, last_error="the SMS gateway answered HTTP 503", area=submitted.area
+        )
+        audit.goto(officer, f"{base}/staff/messages/failed/?lang=en", "failed messages")
+        officer.get_by_role("button", name="Send again").first.click()
+        audit.check(officer, "failed messages: one queued again")
+
+        # Auditor: the audit log (the visits above are in it).
+        from govreach.audit.demo import DEMO_AUDITOR
+
+        auditor = fresh()
+        site.staff_sign_in(auditor, base, DEMO_AUDITOR)
+        audit.goto(auditor, f"{base}/audit/?lang=en", "audit log")
+        audit.goto(
+            auditor,
+            f"{base}/audit/?lang=en&date_from=2026-02-01&date_to=2026-01-01",
+            "audit log: error",
+            status=400,
+        )
 
         # Outreach: nurse, hospital partner, coordinator.
         nurse = fresh()
@@ -397,6 +500,24 @@ def test_every_page_has_no_axe_violations(
         assert member is not None
         site.staff_sign_in(supplier, base, member.user.username)
         audit.goto(supplier, f"{base}/partners/", "partner")
+
+        # Feedback and grievances (issue 8): anyone complains, follows it; a tariff holder rates; an officer.
+        walk_feedback(fresh, base, audit, holder, tariff)
+
+        # Rule changes: the demo's policy officer, its versions, a dry run and the demo's pilot.
+        from govreach.catalogue.models import PackPilot
+
+        officer = fresh()
+        site.staff_sign_in(officer, base, "pt-policy-approver")
+        tariff = "pt-social-energy-tariff"
+        audit.goto(officer, f"{base}/staff/policy/", "policy versions")
+        audit.goto(officer, f"{base}/staff/policy/{tariff}/versions/1.0.0/", "policy version")
+        audit.goto(officer, f"{base}/staff/policy/{tariff}/diff/", "dry run form")
+        audit.goto(
+            officer, f"{base}/staff/policy/{tariff}/diff/?from=0.9.0&to=1.0.0&on=2025-01-01", "dry run"
+        )
+        pilot = PackPilot.objects.get(service_pack__pack_id=tariff)
+        audit.goto(officer, f"{base}/staff/policy/pilots/{pilot.pk}/", "pilot evaluation")
     finally:
         site.close_all(pages)
 

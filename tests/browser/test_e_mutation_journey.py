@@ -152,7 +152,7 @@ def test_a_citizen_applies_and_the_officers_decide(
     # Check, pay the two fees through the demo provider, submit.
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before submitting")
     page.get_by_role("button", name="Continue to pay the fees").click()
-    for fee in ("Pay the court fee (Tk 20)", "Pay the notice fee (Tk 50)"):
+    for fee in ("Pay the court fee (BDT20.00)", "Pay the notice fee (BDT50.00)"):
         page.get_by_role("button", name=fee).click()
         page.get_by_role("button", name="Confirm the payment").click()
     page.get_by_role("button", name="Continue to submit").click()

@@ -105,6 +105,15 @@ def test_citizen_pages_work_without_javascript_and_weigh_under_100_kb(
     try:
         assert page.evaluate("() => 1") == 1  # Playwright's own evaluation, not the page's scripts
         weigh.goto(page, f"{base}/?lang=en", "catalogue")
+        # The language switch is a plain form: without JavaScript it brings the same page back in Bengali,
+        # then in English again (the rest of the journey reads English labels).
+        page.get_by_role("button", name="বাংলা").click()
+        expect(page.locator("html")).to_have_attribute("lang", "bn")
+        assert urlparse(page.url).path == "/"
+        weigh.check(page, "catalogue after choosing Bengali")
+        page.get_by_role("button", name="English", exact=True).click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        weigh.check(page, "catalogue after choosing English")
         for pack_id in ("bd-land-mutation", "pt-social-energy-tariff", "br-prepara", "kr-hyo-home-visits"):
             weigh.goto(page, f"{base}/services/{pack_id}/?lang=en", f"service {pack_id}")
         weigh.goto(page, f"{base}/track/?lang=en", "tracking form")

@@ -35,7 +35,9 @@ def test_the_status_page_shows_stage_and_dates_and_nothing_personal(submitted: s
     body = response.content.decode()
     assert response.status_code == 200
     assert "Application received" in body and application.reference in body
-    assert application.due_at is not None and application.due_at.date().isoformat() in body
+    assert application.due_at is not None
+    due = application.due_at.date()
+    assert f"{due:%B} {due.day}, {due.year}" in body  # the deadline as an English sentence writes it
     for value in PERSONAL:
         assert value not in body
 

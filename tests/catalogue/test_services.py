@@ -1,16 +1,24 @@
-"""service_pack_load: idempotent, and a newer version takes over; service_pack_activate rolls back."""
+"""service_pack_load: idempotent; a newer version waits for approval; service_pack_activate rolls back."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from govreach.catalogue.models import ServicePack
 from govreach.catalogue.selectors import service_pack_get
-from govreach.catalogue.services import service_pack_activate, service_pack_load, version_key
+from govreach.catalogue.services import (
+    pack_version_activate,
+    pack_version_approve,
+    pack_version_review,
+    service_pack_activate,
+    service_pack_load,
+    version_key,
+)
 from govreach.packs.loader import Pack, load_pack
 
 from .conftest import PT_PACK_DIR
@@ -54,13 +62,15 @@ def test_loading_the_same_pack_twice_changes_nothing(pt_pack: Pack) -> None:
 
 
 @pytest.mark.django_db
-def test_a_newer_version_becomes_the_active_one(pt_pack: Pack, tmp_path: Path) -> None:
+def test_a_newer_version_is_recorded_as_a_draft_and_the_one_in_force_stays(
+    pt_pack: Pack, tmp_path: Path
+) -> None:
     old = service_pack_load(pack=pt_pack)
     new = service_pack_load(pack=pack_version(tmp_path, "1.1.0"))
     old.refresh_from_db()
-    assert new.is_active
-    assert not old.is_active
-    assert service_pack_get("pt-social-energy-tariff").version == "1.1.0"
+    assert old.is_active and old.state == ServicePack.State.ACTIVE
+    assert not new.is_active and new.state == ServicePack.State.DRAFT
+    assert service_pack_get("pt-social-energy-tariff").version == "1.0.0"
     assert ServicePack.objects.filter(pack_id="pt-social-energy-tariff").count() == 2
 
 
@@ -87,10 +97,18 @@ def test_reloading_a_version_whose_files_changed_updates_its_row(tmp_path: Path)
 
 
 @pytest.mark.django_db
-def test_activate_rolls_back_to_a_stored_version(pt_pack: Pack, tmp_path: Path) -> None:
+def test_activate_rolls_back_to_a_stored_version(
+    pt_pack: Pack, tmp_path: Path, django_user_model: Any
+) -> None:
+    proposer = django_user_model.objects.create_user(username="proposer")
+    approver = django_user_model.objects.create_user(username="approver")
     old = service_pack_load(pack=pt_pack)
-    service_pack_load(pack=pack_version(tmp_path, "1.1.0"))
-    service_pack_activate(service_pack=old)
+    new = service_pack_load(pack=pack_version(tmp_path, "1.1.0"), proposed_by=proposer)
+    pack_version_review(service_pack=new, by=approver)
+    pack_version_approve(service_pack=new, by=approver)
+    pack_version_activate(service_pack=new, by=approver)
+    assert service_pack_get("pt-social-energy-tariff").version == "1.1.0"
+    service_pack_activate(service_pack=old, by=approver)
     assert service_pack_get("pt-social-energy-tariff").version == "1.0.0"
     assert ServicePack.objects.filter(is_active=True).count() == 1
     # Loading the unchanged newer version again is a no-op: it does not undo the roll-back.

@@ -237,3 +237,42 @@ def test_the_plain_language_check_can_fail() -> None:
     long_sentence = " ".join(["word"] * (MAX_WORDS + 1)) + "."
     assert len(long_sentence.split()) > MAX_WORDS
     assert LEGAL_CITATION.search("See Decreto-Lei 138-A/2010, art. 2.")
+
+
+MESSAGE_FILES = sorted(ROOT.glob("packs/*/messages/*.yaml")) + sorted(
+    (ROOT / "src" / "govreach" / "notify" / "messages").glob("*.yaml")
+)
+
+
+def _message_problems(path: Path) -> list[str]:
+    """What in one messages file would not read as plain language: a sentence (or list line) of more than
+    MAX_WORDS words in English, or a law quoted at the person in any language."""
+    problems = []
+    messages = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for message_id, channels in messages.items():
+        for channel, text in channels.items():
+            if LEGAL_CITATION.search(text):
+                problems.append(f"{message_id}.{channel}: legal citation in {text[:80]!r}")
+            if path.stem != "en":
+                continue
+            for sentence in re.split(r"(?<=[.!?:])\s+|\n+", text):
+                if len(sentence.split()) > MAX_WORDS:
+                    problems.append(f"{message_id}.{channel}: {len(sentence.split())} words: {sentence}")
+    return problems
+
+
+@pytest.mark.parametrize("path", MESSAGE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_messages_to_people_are_short_sentences_without_legal_citations(path: Path) -> None:
+    """SMS, emails and letters speak to a person: short sentences; the law is on the linked page."""
+    problems = _message_problems(path)
+    assert not problems, problems[:5]
+
+
+def test_the_message_check_finds_a_long_sentence_and_a_quoted_law(tmp_path: Path) -> None:
+    path = tmp_path / "en.yaml"
+    long_sentence = " ".join(["word"] * (MAX_WORDS + 1)) + "."
+    path.write_text(
+        yaml.safe_dump({"granted": {"sms": long_sentence, "email_body": "Under Decreto-Lei 138-A/2010."}}),
+        encoding="utf-8",
+    )
+    assert len(_message_problems(path)) == 2

@@ -57,6 +57,7 @@ def test_packs_schema_is_json_schema_of_every_file(tmp_path: Path) -> None:
         "messages/<lang>.yaml",
         "outreach.yaml",
         "programme.yaml",
+        "versions/<version>/version.yaml",
     }
     assert "decision" in schema["files"]["service.yaml"]["properties"]
 

@@ -89,5 +89,6 @@ def pay_application_fees(client: Client) -> list[str]:
 def submit_form(client: Client) -> dict[str, str]:
     """The submit form of the check page: the draft's id and the idempotency key drawn with it."""
     html = client.get(f"{APPLY}check-answers/").content.decode()
-    assert "Accept and submit the application" in html, html[:3000]
+    # The form, not its English wording: the page may be in the language the citizen chose.
+    assert 'name="idempotency_key"' in html, html[:3000]
     return {"draft": hidden(html, "draft"), "idempotency_key": hidden(html, "idempotency_key")}

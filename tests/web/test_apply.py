@@ -92,7 +92,7 @@ def test_a_citizen_applies_page_by_page_pays_and_submits_once(client: Client) ->
     assert f'href="{APPLY}land/?return=check#q-mouza"' in check
     assert "Continue to pay the fees" in check and "idempotency_key" not in check
     gateways = pay_application_fees(client)
-    assert "Tk 20" in gateways[0] and "Tk 50" in gateways[1]
+    assert "BDT20.00" in gateways[0] and "BDT50.00" in gateways[1]
     assert sorted(Payment.objects.filter(status="paid").values_list("amount", flat=True)) == [20, 50]
 
     # Submit: a double click sends the same key twice, and files one application.
@@ -224,13 +224,13 @@ def test_the_whole_journey_ends_with_the_record_and_its_qr_code(
     assert application.state == "approved"
     assert last_sms(PHONE, "decision_approved").context["amount"] == "1,100"
 
-    # The citizen pays Tk 1,100 from their account; the record is issued at once.
+    # The citizen pays BDT 1,100 from their account; the record is issued at once.
     page = f"/account/applications/{application.reference}/"
     html = client.get(page).content.decode()
-    assert "Approved; pay the fee to get the new record" in html and "Pay Tk 1,100" in html
+    assert "Approved; pay the fee to get the new record" in html and "Pay BDT1,100.00" in html
     assert "The sale deed is genuine" in html
     gateway = client.post(f"{page}pay/", {"purpose": "record_fee"}).content.decode()
-    assert "Confirm the payment of Tk 1,100" in gateway
+    assert "Confirm the payment of BDT1,100.00" in gateway
     assert client.post(f"{page}pay/confirm/", {"payment": hidden(gateway, "payment")}).status_code == 302
     application.refresh_from_db()
     assert application.state == "record_issued"

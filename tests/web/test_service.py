@@ -38,7 +38,7 @@ def test_service_page_shows_parameters_in_force_today_with_their_law(
     client: Client, pt_service_pack: ServicePack
 ) -> None:
     html = client.get(URL + "?lang=en").content.decode()
-    assert "<strong>6272.64 EUR</strong>" in html  # the income limit in force since 2023
+    assert "<strong>€6,272.64</strong>" in html  # the income limit in force since 2023, as money
     assert "<strong>6.9 kVA</strong>" in html
     assert "<cite>Decreto-Lei 100/2020</cite>" in html
     assert "psi_complement" in html

@@ -76,8 +76,29 @@ class StaffTOTPDevice(models.Model):
         return self.confirmed_at is not None
 
 
+class StaffProfile(models.Model):
+    """What a user who is not a citizen (an officer, an intermediary) keeps between sign-ins.
+
+    ``preferred_language`` is the BCP 47 tag (``pt-BR``) they last chose with the language switch;
+    a citizen's lives on their CitizenAccount instead.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    preferred_language = models.CharField(max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of user {self.user_id}"
+
+
 class CitizenAccount(models.Model):
-    """A citizen who signs in with their phone number; linked to a registry person once identified."""
+    """A citizen who signs in with their phone number; linked to a registry person once identified.
+
+    ``preferred_language`` (a BCP 47 tag such as ``pt-BR``) is the language they chose with the switch:
+    pages and every message sent to them use it.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="citizen_account"

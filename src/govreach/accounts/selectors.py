@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from govreach.accounts.models import CitizenAccount, Consent, Intermediary, StaffAssignment
+from govreach.accounts.models import CitizenAccount, Consent, Intermediary, StaffAssignment, StaffProfile
 from govreach.registry.models import Area
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -55,12 +55,16 @@ def staff_can_act(user: AnyUser, *, pack_id: str, roles: Collection[str], area: 
     return _staff_assignments(user, pack_id=pack_id).filter(on_area_or_above, role__in=list(roles)).exists()
 
 
-def staff_area_scope(user: AnyUser, *, pack_id: str) -> QuerySet[Area]:
+def staff_area_scope(user: AnyUser, *, pack_id: str, roles: Collection[str] | None = None) -> QuerySet[Area]:
     """Every area the user may see for ``pack_id`` today: each assigned area and everything below it.
 
-    A lazy queryset; filter cases with ``area__in=staff_area_scope(...)`` to stay one query.
+    ``roles`` keeps only the assignments of those roles (a finance officer of a service does not see
+    its cases). A lazy queryset; filter cases with ``area__in=staff_area_scope(...)`` to stay one query.
     """
-    paths = list(_staff_assignments(user, pack_id=pack_id).values_list("area__path", flat=True).distinct())
+    assignments = _staff_assignments(user, pack_id=pack_id)
+    if roles is not None:
+        assignments = assignments.filter(role__in=list(roles))
+    paths = list(assignments.values_list("area__path", flat=True).distinct())
     if not paths:
         return Area.objects.none()
     return Area.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
@@ -82,6 +86,17 @@ def citizen_account_for(user: AnyUser) -> CitizenAccount | None:
     if not user.is_authenticated:
         return None
     return CitizenAccount.objects.filter(user_id=user.pk).first()
+
+
+def language_preference_for(user: AnyUser) -> str:
+    """The language ``user`` chose with the switch (a BCP 47 tag such as ``pt-BR``), or ``""``."""
+    if not user.is_authenticated:
+        return ""
+    account = CitizenAccount.objects.filter(user_id=user.pk).only("preferred_language").first()
+    if account is not None:
+        return account.preferred_language
+    profile = StaffProfile.objects.filter(user_id=user.pk).only("preferred_language").first()
+    return profile.preferred_language if profile is not None else ""
 
 
 def intermediary_for(user: AnyUser) -> Intermediary | None:

@@ -14,7 +14,6 @@ import secrets
 import uuid
 from typing import Any
 
-import filetype  # type: ignore[import-untyped]
 import pyotp
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -32,6 +31,7 @@ from govreach.accounts.models import (
     Intermediary,
     PhoneCode,
     StaffAssignment,
+    StaffProfile,
     StaffTOTPDevice,
 )
 from govreach.accounts.phones import phone_mask, phone_normalise
@@ -45,6 +45,7 @@ from govreach.accounts.throttle import (
 )
 from govreach.notify.services import outbox_enqueue
 from govreach.registry.models import Area
+from govreach.uploads import inspect_upload
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,21 @@ def staff_totp_verify(*, user: User, code: str) -> bool:
     if not updated:
         logger.warning("replayed authenticator code refused for user %s", user.pk)
     return bool(updated)
+
+
+# --- language -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def language_preference_set(*, user: User, language: str) -> None:
+    """Keep ``language`` (a BCP 47 tag such as ``pt-BR``) as the language ``user`` chose.
+
+    A citizen's goes on their account, which every message to them reads; anyone else's on their
+    staff profile. Either way it is applied again when they next sign in, on any device.
+    """
+    updated = CitizenAccount.objects.filter(user_id=user.pk).update(preferred_language=language)
+    if not updated:
+        StaffProfile.objects.update_or_create(user=user, defaults={"preferred_language": language})
 
 
 # --- one-time codes by SMS -------------------------------------------------------------------------
@@ -396,12 +412,15 @@ def _upload_kind(upload: UploadedFile[bytes]) -> str:
             _("The file is larger than 5 MB. Scan at a lower resolution or take a smaller photo.")
         )
     upload.seek(0)
-    head = upload.read(8192)
+    inspection = inspect_upload(upload.read())
     upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in CONSENT_UPLOAD_TYPES:
+    if inspection.mime not in CONSENT_UPLOAD_TYPES:
         raise UploadRejected(_("The file must be a PDF, JPEG or PNG. Its content is not one of these."))
-    return CONSENT_UPLOAD_TYPES[kind.mime]
+    if inspection.problem:
+        raise UploadRejected(
+            _("The file is damaged or has active content. Scan or photograph the form again.")
+        )
+    return CONSENT_UPLOAD_TYPES[inspection.mime]
 
 
 def consent_record_signed(

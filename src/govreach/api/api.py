@@ -9,21 +9,72 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from csp.decorators import csp_replace
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from govreach.api.errors import ProblemsError
+from govreach.api.errors import Problem, ProblemsError, ProblemsOut
 from govreach.catalogue.selectors import ServicePackNotFound, ServicePackUnavailable
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+#: The error answers every operation may give, besides its own: (status, when).
+_ERROR_ANSWERS = {
+    "404": "No such service, or nothing at this address for you.",
+    "422": "The request is not valid: every problem is listed with its field.",
+}
+_AUTH_ERROR_ANSWERS = {
+    "401": "No valid credentials were sent.",
+    "403": "The credentials are valid but do not allow this.",
+}
+
+
+def document_error_answers(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the error answers GovReach gives (always ``ProblemsOut``) to every operation of ``schema``.
+
+    The exception handlers below answer 404, 422 (and 401/403 where credentials are needed) for any
+    operation; the document says so, so that a client (and schemathesis) can rely on it.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "ProblemsOut", ProblemsOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    components.setdefault("Problem", Problem.model_json_schema())
+    components["ProblemsOut"].pop("$defs", None)
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ProblemsOut"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+            answers = dict(_ERROR_ANSWERS)
+            if operation.get("security"):
+                answers.update(_AUTH_ERROR_ANSWERS)
+            for status, description in answers.items():
+                operation["responses"].setdefault(status, {"description": description, "content": body})
+    return schema
+
+
+class GovReachAPI(NinjaAPI):
+    """django-ninja's API with the error answers written into the OpenAPI document."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        return document_error_answers(
+            super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        )
+
+
+api = GovReachAPI(
     title="GovReach API",
     version="1",
     description="Service catalogue and eligibility decisions, each with its full explanation.",
     urls_namespace="api",
+    # the docs page runs Swagger UI from our own static files: the one page allowed scripts (settings CSP)
+    docs_decorator=csp_replace({"script-src": ["'self'"]}),
 )
 
 
@@ -78,6 +129,16 @@ def _unavailable(request: HttpRequest, exc: ServicePackUnavailable) -> HttpRespo
     logger.error("%s", exc)
     detail = f"The service '{exc.service_pack.pack_id}' is temporarily unavailable."
     return api.create_response(request, {"detail": detail}, status=503)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(UnreadablePostError)
+def _unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # a body that does not match its Content-Type (a broken multipart boundary...): the client's fault
+    problem = {"field": "body", "message": "the request body cannot be read as its Content-Type says"}
+    return api.create_response(
+        request, {"detail": "The request body cannot be read.", "problems": [problem]}, status=422
+    )
 
 
 @api.exception_handler(Exception)

@@ -238,3 +238,18 @@ class RecordCopy(models.Model):
 
     def __str__(self) -> str:
         return self.record_number
+
+
+class ReferenceCounter(models.Model):
+    """The last application number given under one reference prefix (``BD-2026-``).
+
+    Submissions lock this row (``SELECT ... FOR UPDATE``) to take the next number, so two citizens
+    submitting at the same instant never compute the same reference. Numbers may have gaps (a
+    submission rolled back after taking one); they are never given twice.
+    """
+
+    prefix = models.CharField(max_length=24, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last_number:06d}"

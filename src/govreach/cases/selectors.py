@@ -20,6 +20,17 @@ from govreach.packs.workflow import Transition, Workflow
 from govreach.registry.models import Area
 
 
+def case_roles(pack_id: str) -> list[str]:
+    """The staff roles of ``pack_id``'s case workflow: only they see its cases (not a finance role)."""
+    from govreach.catalogue.selectors import active_pack
+
+    try:
+        workflow = active_pack(pack_id).workflow
+    except Exception:  # an unknown or unloadable pack: nobody sees cases of it
+        return []
+    return list(workflow.roles) if isinstance(workflow, Workflow) else []
+
+
 def case_queue_for_staff(
     user: Any, *, pack_id: str, state: str | None = None, area: Area | None = None
 ) -> QuerySet[Application]:
@@ -30,7 +41,7 @@ def case_queue_for_staff(
     now = timezone.now()
     qs = (
         Application.objects.exclude(state=DRAFT)
-        .filter(pack_id=pack_id, area__in=staff_area_scope(user, pack_id=pack_id))
+        .filter(pack_id=pack_id, area__in=staff_area_scope(user, pack_id=pack_id, roles=case_roles(pack_id)))
         .select_related("area")
     )
     if state:

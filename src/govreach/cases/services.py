@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import filetype  # type: ignore[import-untyped]
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,6 +30,7 @@ from django.utils import timezone
 from govreach.accounts.models import CitizenAccount
 from govreach.accounts.phones import InvalidPhone, phone_normalise
 from govreach.accounts.selectors import consent_active, intermediary_for, staff_can_act
+from govreach.audit.log import audit_record
 from govreach.cases.models import (
     DRAFT,
     Application,
@@ -40,6 +40,7 @@ from govreach.cases.models import (
     Hearing,
     Payment,
     RecordCopy,
+    ReferenceCounter,
 )
 from govreach.cases.payments import PaymentStart, payment_provider
 from govreach.catalogue.models import ServicePack
@@ -53,6 +54,7 @@ from govreach.rules.evaluate import Evaluator, evaluate_unit
 from govreach.rules.inputs import coerce_value
 from govreach.rules.model import FieldSpec
 from govreach.rules.trace import DecisionResult
+from govreach.uploads import inspect_upload
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +223,13 @@ def applicant_phone(application: Application, pack: Pack | None = None) -> str |
     return None
 
 
+def applicant_language(application: Application) -> str:
+    """The language to write to the applicant in: the one they chose (kept on their citizen account,
+    and changed with the language switch), else the one the application was made in."""
+    account = CitizenAccount.objects.filter(user_id=application.applicant_id).first()
+    return (account.preferred_language if account is not None else "") or application.language
+
+
 def _notify(
     application: Application,
     message_id: str | None,
@@ -236,6 +245,7 @@ def _notify(
     if phone is None:
         logger.warning("cases: no phone for %s, '%s' not sent", application, message_id)
         return
+    language = applicant_language(application)
     workflow = pack.workflow if isinstance(pack.workflow, Workflow) else None
     state = workflow.states.get(application.state) if workflow else None
     track = _public_url(reverse("cases:track"))
@@ -243,7 +253,7 @@ def _notify(
         "reference": application.reference or "",
         "track_url": track,
         "link": track,
-        "state": text_in(state.public_title, application.language) if state else application.state,
+        "state": text_in(state.public_title, language) if state else application.state,
         "date": timezone.localdate(application.due_at).isoformat() if application.due_at else "",
     }
     context.update(extra or {})
@@ -251,10 +261,11 @@ def _notify(
         channel="sms",
         to=phone,
         message_id=message_id,
-        language=application.language,
+        language=language,
         context=context,
         dedupe_key=f"cases:{application.pk}:{key}",
         pack_id=application.pack_id,
+        area=application.area,  # so the land office of the area sees it if it fails
     )
 
 
@@ -398,11 +409,6 @@ def _may_act_as_applicant(application: Application, user: Any) -> bool:
 # Documents
 
 
-def _sniff(head: bytes) -> str | None:
-    kind = filetype.guess(head)
-    return None if kind is None else str(kind.mime)
-
-
 @transaction.atomic
 def document_attach(
     *, application: Application, kind: str, uploaded_file: File[bytes], by_user: Any
@@ -442,14 +448,27 @@ def document_attach(
         raise DocumentRefused(f"the file for '{label}' is empty", field=kind, fix="choose the file again")
     uploaded_file.seek(0)
     content = uploaded_file.read()
-    detected = _sniff(content[:2048])
+    inspection = inspect_upload(content)
+    detected = inspection.mime
     allowed = question.accepted_content_types
+    names = ", ".join(f.upper() for f in question.accept)
+    if inspection.is_archive:
+        raise DocumentRefused(
+            f"the file for '{label}' is an archive (such as ZIP); archives are not accepted",
+            field=kind,
+            fix=f"upload each document on its own as a {names} file",
+        )
     if detected not in allowed:
-        names = ", ".join(f.upper() for f in question.accept)
         raise DocumentRefused(
             f"the file for '{label}' is not a {names} file (whatever its name says)",
             field=kind,
             fix=f"upload a {names} file: a scan saved as PDF, or a photo (JPEG or PNG)",
+        )
+    if inspection.problem:
+        raise DocumentRefused(
+            f"the file for '{label}' was refused: {inspection.problem}",
+            field=kind,
+            fix="scan or photograph the document again and upload the new file",
         )
     digest = hashlib.sha256(content)
     if application.is_draft:
@@ -600,15 +619,29 @@ def _secret() -> str:
 
 
 def _next_reference(country: str, year: int) -> str:
+    """The next free reference for ``country`` and ``year``, taken under a lock on its counter row.
+
+    Call inside a transaction: the row stays locked until the submission commits, so concurrent
+    submissions queue here for a moment instead of colliding on the unique reference.
+    """
     prefix = f"{country}-{year}-"
-    last = (
-        Application.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:06d}"
+    if not ReferenceCounter.objects.filter(prefix=prefix).exists():
+        # The first submission of the year (or the first since counters exist) starts from the highest
+        # reference already given; a concurrent creator's row wins and ours is ignored.
+        last = (
+            Application.objects.filter(reference__startswith=prefix)
+            .order_by("-reference")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        ReferenceCounter.objects.bulk_create(
+            [ReferenceCounter(prefix=prefix, last_number=int(last.rsplit("-", 1)[1]) if last else 0)],
+            ignore_conflicts=True,
+        )
+    counter = ReferenceCounter.objects.select_for_update(of=("self",)).get(prefix=prefix)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{prefix}{counter.last_number:06d}"
 
 
 def missing_answers(application: Application, pack: Pack | None = None) -> dict[str, str]:
@@ -1104,6 +1137,7 @@ def cases_escalate_overdue(*, now: dt.datetime | None = None) -> list[Applicatio
             note=f"past the {reason}",
             data={"role": role, "previous_role": previous},
         )
+        audit_record(action="case.escalate", subject=application, detail={"role": role})
         if overall:
             _notify(application, "case_overdue", pack, key="overdue")
         escalated.append(application)

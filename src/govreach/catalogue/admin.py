@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from govreach.catalogue.models import ServicePack
-from govreach.catalogue.services import service_pack_activate
+from govreach.catalogue.services import PackVersionRefused, service_pack_activate
 
 if TYPE_CHECKING:
     ServicePackModelAdmin = admin.ModelAdmin[ServicePack]
@@ -19,8 +19,8 @@ else:
 
 @admin.register(ServicePack)
 class ServicePackAdmin(ServicePackModelAdmin):
-    list_display = ("pack_id", "version", "is_active", "kind", "country", "loaded_at")
-    list_filter = ("is_active", "kind", "country")
+    list_display = ("pack_id", "version", "state", "is_active", "kind", "country", "loaded_at")
+    list_filter = ("state", "is_active", "kind", "country")
     search_fields = ("pack_id",)
     ordering = ("pack_id", "-loaded_at")
     actions = ("activate",)
@@ -37,5 +37,9 @@ class ServicePackAdmin(ServicePackModelAdmin):
             self.message_user(request, "Choose at most one version of each pack.", messages.ERROR)
             return
         for service_pack in chosen:
-            service_pack_activate(service_pack=service_pack)
+            try:
+                service_pack_activate(service_pack=service_pack, by=request.user)
+            except PackVersionRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
         self.message_user(request, f"{len(chosen)} version(s) now in force.", messages.SUCCESS)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "govreach.catalogue",
     "govreach.registry",
     "govreach.accounts",
@@ -67,13 +68,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "govreach.config.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "govreach.web.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "govreach.config.middleware.PermissionsPolicyMiddleware",
+    "govreach.audit.middleware.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "govreach.config.urls"
@@ -130,6 +136,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # Security by default; development relaxes only what a plain-HTTP local server needs.
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after an hour without a request (each request slides it on), and when the browser closes:
+# people sign in on shared phones and at service counters. Drafts live in the database, not the session,
+# so signing in again finds the application where it was left (tests/security/test_sessions.py).
+SESSION_COOKIE_AGE = int(os.environ.get("GOVREACH_SESSION_IDLE_SECONDS", "3600"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = not DEBUG and os.environ.get("GOVREACH_SSL_REDIRECT", "1") == "1"
@@ -138,13 +150,38 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content Security Policy (django-csp): GovReach's pages run no script at all, so a page that an attacker
+# manages to inject markup into still cannot run any. Styles are the inline <style> of the base template
+# and a few style attributes. The API docs page (Swagger UI, from our own static files) is the one page
+# allowed scripts, through ``csp_replace`` on that view (govreach.api.api).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'none'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+#: Features no GovReach page uses, switched off for every page (Permissions-Policy header).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+#: Largest request body accepted at all (govreach.config.middleware): five 5 MB documents and the form.
+GOVREACH_MAX_REQUEST_BYTES = int(os.environ.get("GOVREACH_MAX_REQUEST_BYTES", "30000000"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "govreach.config.logfilters.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("GOVREACH_LOG_LEVEL", "INFO")},
 }
 

@@ -11,6 +11,8 @@ from django.urls import include, path
 from govreach.api.api import api
 
 urlpatterns = [
+    # First: no page lives under api/, and an API call then skips matching every page's pattern.
+    path("api/", api.urls),
     path("", include("govreach.web.urls")),
     path("", include("govreach.cases.urls")),
     path("", include("govreach.accounts.urls")),
@@ -25,7 +27,6 @@ urlpatterns = [
     path("", include("govreach.govstack.urls")),
     path("", include("govreach.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", api.urls),
     path("admin/", admin.site.urls),
     *staticfiles_urlpatterns(),  # empty unless DEBUG
 ]

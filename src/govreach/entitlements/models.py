@@ -94,6 +94,9 @@ class Entitlement(models.Model):
     )
     refused_at = models.DateTimeField(null=True, blank=True)
     refusal_channel = models.CharField(max_length=20, blank=True)
+    pack_version = models.CharField(
+        max_length=64, blank=True, help_text="The version of the pack's rules that granted it."
+    )
     original_valid_from = models.DateField(
         null=True,
         blank=True,

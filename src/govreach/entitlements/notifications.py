@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from govreach.accounts.models import CitizenAccount
-from govreach.catalogue.selectors import active_pack
+from govreach.catalogue.selectors import active_pack, pack_decided_under
 from govreach.entitlements.config import load_cycle_config
 from govreach.entitlements.letters import letter_pdf_write
 from govreach.entitlements.models import ContactPreference, Cycle, Entitlement, EntitlementPerson
@@ -146,7 +146,9 @@ def _main_reason(
 
 def entitlement_reasons(entitlement: Entitlement, *, language: str, pack: Pack | None = None) -> list[str]:
     """The reasons to show a person for an entitlement, from the last decision stored on it."""
-    pack = pack or active_pack(entitlement.pack_id)
+    # Explained with the rules of the decision's own version, whatever version is in force today.
+    version = entitlement.last_decision.get("pack_version") or entitlement.pack_version
+    pack = pack or pack_decided_under(entitlement.pack_id, version)
     decision = load_cycle_config(pack.path).decision
     on = dt.date.fromisoformat(
         entitlement.last_decision.get("decided_on") or entitlement.valid_from.isoformat()
@@ -374,6 +376,7 @@ def entitlements_notify_cycle(*, cycle: Cycle, today: dt.date | None = None) -> 
     if cycle.status != Cycle.Status.COMPLETED:
         raise ValueError(f"cycle {cycle.pk} is {cycle.status}; notices go out after a completed cycle")
     pack = active_pack(cycle.pack_id)
+    packs = {pack.version: pack}
     told_on = today or max(timezone.localdate(), cycle.decided_on)
     result = NotifyResult()
     granted = Entitlement.objects.filter(granted_in=cycle, status=Entitlement.Status.ACTIVE)
@@ -400,8 +403,12 @@ def entitlements_notify_cycle(*, cycle: Cycle, today: dt.date | None = None) -> 
                     if contact is None:
                         result.without_contact += 1
                         continue
+                    # A pilot's area was decided under another version: its notice gives its reasons.
+                    version = e.last_decision.get("pack_version") or e.pack_version or pack.version
+                    if version not in packs:
+                        packs[version] = pack_decided_under(cycle.pack_id, version)
                     context = entitlement_notice_context(
-                        e, pack=pack, language=contact.language, granted=is_grant, told_on=told_on
+                        e, pack=packs[version], language=contact.language, granted=is_grant, told_on=told_on
                     )
                     try:
                         _queue(f"entitlement_{kind}", contact, context, key, pack.id)

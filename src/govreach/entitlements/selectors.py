@@ -7,6 +7,7 @@ and, per the pack's ``write.outcomes``, every unit's CycleOutcome (``all``) or o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,43 @@ def entitlements_in_force_arrow(pack_id: str, *, fetch_rows: int = 100_000) -> p
             for i, values in enumerate(zip(*rows, strict=True)):
                 columns[i].extend(values)
     return pa.table(dict(zip(IN_FORCE_SCHEMA.names, columns, strict=True)), schema=IN_FORCE_SCHEMA)
+
+
+PILOT_KEPT_SCHEMA = pa.schema([("unit_key", pa.string()), ("is_kept", pa.bool_())])
+
+
+def pilot_kept_arrow(pack_id: str, decided_on: dt.date) -> pa.Table:
+    """Active entitlements granted under a pilot that was rolled back, and whether each is kept.
+
+    ``is_kept``: the version's ``on_rollback`` is keep_until_review and the review date is still ahead,
+    so the rules in force do not end it yet; otherwise (end_at_next_cycle, or the review date reached)
+    the rules in force decide, and an entitlement they end is ended as ``pilot_rolled_back``.
+    """
+    from govreach.catalogue.models import PackPilot
+
+    units: list[str] = []
+    kept: list[bool] = []
+    pilots = PackPilot.objects.filter(
+        service_pack__pack_id=pack_id, status=PackPilot.Status.ROLLED_BACK
+    ).select_related("service_pack")
+    for pilot in pilots:
+        is_kept = (
+            pilot.on_rollback == "keep_until_review"
+            and pilot.review_on is not None
+            and decided_on < pilot.review_on
+        )
+        codes = [a.code for area in pilot.areas.all() for a in area.descendants(include_self=True)]
+        granted = Entitlement.objects.filter(
+            pack_id=pack_id,
+            status=Entitlement.Status.ACTIVE,
+            pack_version=pilot.service_pack.version,
+            area_code__in=codes,
+            valid_from__gte=pilot.starts_on,
+        ).values_list("unit_key", flat=True)
+        for unit_key in granted.iterator():
+            units.append(unit_key)
+            kept.append(is_kept)
+    return pa.table({"unit_key": units, "is_kept": kept}, schema=PILOT_KEPT_SCHEMA)
 
 
 def cycle_report_from_engine(engine: Engine, cycle: Cycle) -> dict[str, Any]:

@@ -23,11 +23,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from govreach.audit.log import audit_record
 from govreach.entitlements import steps
 from govreach.entitlements.config import CycleConfig, load_cycle_config
 from govreach.entitlements.engines import DuckDBEngine, Engine, SparkEngine, spark_session
 from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkCorrection, LinkMismatch
-from govreach.entitlements.selectors import entitlements_in_force_arrow
+from govreach.entitlements.selectors import entitlements_in_force_arrow, pilot_kept_arrow
 from govreach.packs.loader import Pack, load_pack
 
 # Test-only hook: "<step>" or "write:<batch>" makes the process kill itself (SIGKILL) right after that
@@ -240,6 +241,9 @@ def _step_read(run: _Run) -> dict[str, int]:
             rows[table] = run.engine.load_arrow(table, schema.empty_table())
     rows["in_force"] = run.engine.load_arrow("in_force", entitlements_in_force_arrow(run.cycle.pack_id))
     rows["manual_links"] = run.engine.load_arrow("manual_links", manual_links_arrow(run.cycle.pack_id))
+    rows["pilot_kept"] = run.engine.load_arrow(
+        "pilot_kept", pilot_kept_arrow(run.cycle.pack_id, run.cycle.decided_on)
+    )
     run.progress.advance(1)
     return rows
 
@@ -287,6 +291,7 @@ _INSERTS: dict[str, tuple[type[Any], list[str]]] = {
             "last_decision",
             "decision_key",
             "refusal_channel",
+            "pack_version",
         ],
     ),
     "outcome_plan": (
@@ -499,7 +504,11 @@ def cycle_run(
     """
     if engine not in Cycle.Engine.values:
         raise CycleError(f"--engine: unknown engine '{engine}'; use duckdb or spark")
-    loaded = load_pack(pack_path(pack))
+    from govreach.catalogue.selectors import cycle_versions
+
+    # The version in force in the catalogue decides (the pack's files when the pack is not loaded
+    # there), and each running pilot's version decides the units of its areas.
+    loaded, pilots = cycle_versions(load_pack(pack_path(pack)), decided_on)
     config = load_cycle_config(loaded.path)
     overrides = {"batch_rows": batch_rows, "outcomes": outcomes}
     if any(value is not None for value in overrides.values()):
@@ -524,6 +533,7 @@ def cycle_run(
         dialect=work.dialect,
         cycle_id=cycle.pk,
         pack_id=cycle.pack_id,
+        pilots=tuple((p.ruleset, codes) for p, codes in pilots),
     )
     run = _Run(cycle, loaded, config, work, context, registries, progress or _NoProgress())
     try:
@@ -537,6 +547,7 @@ def cycle_run(
     cycle.finished_at = timezone.now()
     cycle.error = ""
     cycle.save(update_fields=["status", "finished_at", "report", "counts", "steps", "error"])
+    audit_record(action="cycle.run", subject=cycle, detail={"pack_id": cycle.pack_id})
     if not keep_workdir:
         _remove_workdir(Path(cycle.workdir))
     return cycle

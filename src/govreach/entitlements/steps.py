@@ -38,6 +38,9 @@ class StepContext:
     dialect: SqlDialect
     cycle_id: int = 0
     pack_id: str = ""
+    # Pilots (govreach.policy, issue 9): another version of the rules decides the units of these area
+    # codes (the pilot's areas and every area below them). Same decisions and criteria as ``ruleset``.
+    pilots: tuple[tuple[RuleSet, tuple[str, ...]], ...] = ()
 
 
 def _lit(value: str) -> str:
@@ -504,15 +507,42 @@ def decide_tables(ctx: StepContext) -> list[tuple[str, str]]:
     """Every unit decided at once by the pack's compiled rules (never a loop over households).
 
     Only the cycle's decision and the criteria under it are kept: the compare step reads no other, and
-    the rules' other decisions (and what only they need) are then not computed at all.
+    the rules' other decisions (and what only they need) are then not computed at all. With pilots, the
+    units of each pilot's areas are decided by the pilot's version and the others by the version in
+    force; every decision carries the version it was made under.
     """
-    compiled = compile_batch(
-        ctx.ruleset, on=ctx.decided_on, dialect=ctx.dialect.name, units_table="units", members_table="members"
-    )
     decision = ctx.config.decision
     nodes = decision_nodes(ctx.ruleset, decision)
-    columns = [column_for_decision(decision), *(column_for_criterion(node) for node in nodes)]
-    return [("decisions", f"SELECT unit_id, {', '.join(columns)} FROM ({compiled.sql}) d")]
+    columns = ", ".join([column_for_decision(decision), *(column_for_criterion(node) for node in nodes)])
+
+    def decided_by(ruleset: RuleSet, units_table: str) -> str:
+        compiled = compile_batch(
+            ruleset,
+            on=ctx.decided_on,
+            dialect=ctx.dialect.name,
+            units_table=units_table,
+            members_table="members",
+        )
+        return f"SELECT unit_id, {columns}, {_lit(ruleset.version)} AS pack_version FROM ({compiled.sql}) d"
+
+    if not ctx.pilots:
+        return [("decisions", decided_by(ctx.ruleset, "units"))]
+    # The units of each part are views over ``units`` (itself a view): the decisions read each once.
+    tables: list[tuple[str, str]] = []
+    parts: list[str] = []
+    piloted: list[str] = []
+    for i, (ruleset, codes) in enumerate(ctx.pilots):
+        in_areas = ", ".join(_lit(c) for c in codes) or "''"
+        piloted.extend(codes)
+        tables.append(
+            (f"units_pilot_{i}", view(f"SELECT * FROM units WHERE area_code IN ({in_areas})", counted=False))
+        )
+        parts.append(decided_by(ruleset, f"units_pilot_{i}"))
+    others = ", ".join(_lit(c) for c in piloted) or "''"
+    national = f"SELECT * FROM units WHERE area_code IS NULL OR area_code NOT IN ({others})"
+    tables.append(("units_national", view(national, counted=False)))
+    parts.append(decided_by(ctx.ruleset, "units_national"))
+    return [*tables, ("decisions", "\nUNION ALL\n".join(parts))]
 
 
 # -- (e) compare ------------------------------------------------------------------------------------------
@@ -578,7 +608,7 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
     decided = f"""
         SELECT l.cpe AS unit_id, l.tax_household_id AS household_key, l.supplier_id, l.area_code, l.link_method,
                q.qualifying_since, {decision} AS is_granted, concat_ws(',', {failing}) AS failing_criteria,
-               concat({key}) AS decision_key,
+               concat({key}) AS decision_key, d.pack_version,
                CASE WHEN NOT {decision} THEN {_reason(root)} END AS failed_criterion
         FROM links l JOIN decisions d ON d.unit_id = l.cpe
         LEFT JOIN ({qualifying_since_sql()}) q ON q.tax_household_id = l.tax_household_id"""
@@ -589,10 +619,13 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
             f"CASE WHEN u.qualifying_since > {_date(ctx.previous_on)} AND u.qualifying_since < "
             f"{_date(ctx.decided_on)} THEN greatest(u.qualifying_since, {earliest}) END"
         )
+    # An entitlement granted under a pilot that was rolled back with ``keep_until_review`` stays until
+    # its review date even if the rules in force would end it (``pilot_kept``, read from the database).
     outcome = f"""CASE
             WHEN f.status = 'refused' THEN 'refused_kept'
             WHEN u.unit_id IS NULL THEN 'ended'
             WHEN u.is_granted THEN CASE WHEN f.status = 'active' THEN 'continuing' ELSE 'new_grant' END
+            WHEN NOT u.is_granted AND f.status = 'active' AND k.is_kept THEN 'continuing'
             WHEN NOT u.is_granted THEN CASE WHEN f.status = 'active' THEN 'ended' ELSE 'not_eligible' END
             ELSE {undetermined} END"""
     plan = f"""
@@ -601,9 +634,11 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
                coalesce(u.failing_criteria, '') AS failing_criteria, u.decision_key, f.entitlement_id,
                f.status AS in_force_status, f.decision_key AS in_force_key, {outcome} AS outcome,
                CASE WHEN u.unit_id IS NULL THEN {_lit(cfg.entitlement.unlisted_supply_point_reason)}
+                    WHEN k.unit_key IS NOT NULL THEN 'pilot_rolled_back'
                     ELSE coalesce(u.failed_criterion, u.failing_criteria) END AS end_reason,
-               {backdate} AS backdated_from
-        FROM ({decided}) u FULL OUTER JOIN in_force f ON f.unit_key = u.unit_id"""
+               {backdate} AS backdated_from, coalesce(u.pack_version, {_lit(rs.version)}) AS pack_version
+        FROM ({decided}) u FULL OUTER JOIN in_force f ON f.unit_key = u.unit_id
+        LEFT JOIN pilot_kept k ON k.unit_key = coalesce(u.unit_id, f.unit_key)"""
     return [("plan", plan), *write_tables(ctx)]
 
 
@@ -639,7 +674,10 @@ def last_decision_json(ctx: StepContext) -> str:
         pairs = ", ', ', ".join(letters)
         criteria = f"CASE WHEN decision_key IS NULL THEN '{{}}' ELSE concat('{{', {pairs}, '}}') END"
     head = f'{{"cycle": {int(ctx.cycle_id)}, "decided_on": "{ctx.decided_on.isoformat()}", "decision": '
-    return f"concat({_lit(head)}, {_json_bool('is_granted')}, ', \"criteria\": ', {criteria}, '}}')"
+    return (
+        f"concat({_lit(head)}, {_json_bool('is_granted')}, ', \"pack_version\": ', {_json_text('pack_version')}, "
+        f"', \"criteria\": ', {criteria}, '}}')"
+    )
 
 
 def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
@@ -654,7 +692,7 @@ def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
                coalesce(supplier_id, '') AS supplier_id, coalesce(area_code, '') AS area_code, 'active' AS status,
                CAST({since} AS {t}) AS valid_from, {since} < {on} AS is_back_dated, {int(ctx.cycle_id)} AS granted_in_id,
                '' AS end_reason, {last} AS last_decision, coalesce(decision_key, '') AS decision_key,
-               '' AS refusal_channel
+               '' AS refusal_channel, pack_version
         FROM plan WHERE outcome = 'new_grant'"""
     outcome_plan = f"""
         SELECT row_number() OVER (ORDER BY unit_id, entitlement_id) AS seq, {int(ctx.cycle_id)} AS cycle_id, unit_id AS unit_key,

@@ -4,17 +4,20 @@ tokens), the counter and the review queue for staff, and the public take-up figu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govreach.accounts.access import citizen_login_required, staff_login_required
 from govreach.accounts.models import CitizenAccount
-from govreach.accounts.selectors import citizen_account_for
+from govreach.accounts.selectors import citizen_account_for, staff_assignments_for
+from govreach.cases.selectors import case_roles
 from govreach.catalogue.selectors import ServicePackNotFound, service_pack_get
 from govreach.entitlements.contest import (
     ReviewError,
@@ -48,6 +51,7 @@ from govreach.entitlements.partners import (
     partner_token_revoke,
 )
 from govreach.entitlements.refusals import (
+    COUNTER_ROLES,
     RefusalNotAllowed,
     entitlement_list_for_citizen,
     entitlement_refuse_at_counter,
@@ -55,6 +59,8 @@ from govreach.entitlements.refusals import (
     is_contract_holder,
     staff_may_refuse_at_counter,
 )
+from govreach.web.language import asked_language, language_tag, preferred_language
+from govreach.web.texts import ui_language
 
 
 def _account(request: HttpRequest) -> CitizenAccount:
@@ -68,13 +74,22 @@ def _language(account: CitizenAccount) -> str:
     return account.preferred_language or (person.preferred_language if person else "") or "pt"
 
 
+def _page_language(request: HttpRequest, account: CitizenAccount) -> str:
+    """The language of the citizen's pages: the one chosen for this page (``?lang=``, the switch), else the
+    account's, as packs spell it (``pt-BR``); the page's own words, its reasons and its dates all in it."""
+    chosen = asked_language(request) or preferred_language(request)
+    language = language_tag(chosen) if chosen else _language(account)
+    translation.activate(ui_language(language))
+    return language
+
+
 # -- citizen ----------------------------------------------------------------------------------------------
 @require_GET
 @citizen_login_required
 def my_entitlements(request: HttpRequest) -> HttpResponse:
     """The citizen's entitlements, each with its reasons, and what they can do: refuse, contest."""
     account = _account(request)
-    language = _language(account)
+    language = _page_language(request, account)
     items = [
         {
             "entitlement": e,
@@ -93,7 +108,7 @@ def my_entitlements(request: HttpRequest) -> HttpResponse:
             "items": items,
             "preference": preference,
             "has_person": account.person is not None,
-            "page_lang": language,
+            "page_lang": ui_language(language),
         },
     )
 
@@ -119,8 +134,13 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
         except RefusalNotAllowed as exc:
             raise PermissionDenied(str(exc)) from None
         return HttpResponseRedirect(reverse("entitlements:mine") + "?refused=1")
-    reasons = entitlement_reasons(entitlement, language=_language(account))
-    return render(request, "entitlements/refuse.html", {"entitlement": entitlement, "reasons": reasons})
+    language = _page_language(request, account)
+    reasons = entitlement_reasons(entitlement, language=language)
+    return render(
+        request,
+        "entitlements/refuse.html",
+        {"entitlement": entitlement, "reasons": reasons, "page_lang": ui_language(language)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -230,10 +250,17 @@ def partner_answers_download(request: HttpRequest, cycle_id: int) -> HttpRespons
 
 
 # -- staff: counter and reviews ---------------------------------------------------------------------------
+def _holds_a_role_for(request: HttpRequest, pack_id: str, roles: Collection[str]) -> None:
+    """Only staff holding one of ``roles`` for this service see its counter or review pages."""
+    if not any(a.role in roles for a in staff_assignments_for(request.user, pack_id=pack_id)):
+        raise PermissionDenied("You hold no role for this on this service.")
+
+
 @require_http_methods(["GET", "POST"])
 @staff_login_required
 def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
     """At a counter: find a supply point's tariff and record the holder's refusal."""
+    _holds_a_role_for(request, pack_id, COUNTER_ROLES)
     code = (request.POST.get("supply_point") or request.GET.get("supply_point") or "").strip().upper()
     entitlement = (
         Entitlement.objects.filter(pack_id=pack_id, unit_key=code, status__in=["active", "refused"]).first()
@@ -259,6 +286,7 @@ def counter(request: HttpRequest, pack_id: str) -> HttpResponse:
 @require_GET
 @staff_login_required
 def review_queue(request: HttpRequest, pack_id: str) -> HttpResponse:
+    _holds_a_role_for(request, pack_id, case_roles(pack_id))
     return render(
         request,
         "entitlements/reviews.html",
@@ -322,5 +350,7 @@ def take_up(request: HttpRequest, pack_id: str) -> HttpResponse:
     except ServicePackNotFound:
         raise Http404("No such service.") from None
     return render(
-        request, "entitlements/take_up.html", {"pack_id": pack_id, "figure": take_up_by_area(pack_id)}
+        request,
+        "entitlements/take_up.html",
+        {"pack_id": pack_id, "figure": take_up_by_area(pack_id)},
     )

@@ -69,6 +69,15 @@ class Backend(ABC):
     def send(self, message: Outgoing) -> SendResult:
         """Deliver ``message``; raise DeliveryError when it was not accepted."""
 
+    @property
+    def is_idempotent(self) -> bool:
+        """Whether handing the same message (same ``idempotency_key``) over twice delivers it once.
+
+        Decides what happens to a message whose worker died mid-call: posted again if True, else failed
+        with "outcome unknown" for staff to check (never a blind second SMS).
+        """
+        return False
+
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections at the end of a worker run."""
 
@@ -126,6 +135,10 @@ class ConsoleBackend(Backend):
     """For the demo and development: prints the channel, the masked recipient and the text to stdout."""
 
     stream: TextIO | None = None  # None: sys.stdout at the time of sending
+
+    @property
+    def is_idempotent(self) -> bool:
+        return True  # printing a demo message twice harms no one
 
     def send(self, message: Outgoing) -> SendResult:
         out = self.stream or sys.stdout
@@ -201,6 +214,10 @@ class HttpSmsBackend(Backend):
             headers[gateway.api_key_header] = gateway.api_key
         timeout = httpx.Timeout(gateway.timeout_seconds, connect=min(5.0, gateway.timeout_seconds))
         self.client = httpx.Client(timeout=timeout, headers=headers, follow_redirects=False)
+
+    @property
+    def is_idempotent(self) -> bool:
+        return self.gateway.honours_idempotency_key
 
     def send(self, message: Outgoing) -> SendResult:
         payload = {

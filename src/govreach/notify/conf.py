@@ -8,7 +8,8 @@ GOVREACH_NOTIFY = {
     "max_attempts": 6, "backoff_seconds": 30, "backoff_max_seconds": 3600, "jitter": 0.25,
     "lease_seconds": 300,
     "sms_gateway": {"url": "https://gateway.example/v1/messages", "api_key": os.environ["SMS_API_KEY"],
-                    "api_key_header": "X-API-Key", "sender": "GovReach", "timeout_seconds": 10},
+                    "api_key_header": "X-API-Key", "sender": "GovReach", "timeout_seconds": 10,
+                    "honours_idempotency_key": False},
     "email_from": "GovReach <no-reply@example.gov>",
 }
 ```
@@ -36,6 +37,10 @@ class SmsGatewayConfig:
     sender: str = "GovReach"
     timeout_seconds: float = 10.0
     id_field: str = "id"
+    # True only if the provider documents that it drops a second request with the same Idempotency-Key:
+    # then a message whose outcome a crash left unknown is posted again (exactly once at the provider);
+    # otherwise it is not resent but failed for staff to check (at most once). See notify.services.
+    honours_idempotency_key: bool = False
 
 
 @dataclass(frozen=True)

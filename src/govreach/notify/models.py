@@ -56,6 +56,21 @@ class OutboxMessage(models.Model):
         null=True, blank=True, help_text="While sending: after this, the worker is presumed dead."
     )
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    handed_over_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the worker holding the claim began handing the message to its backend. Still set "
+        "once the lease has run out: the worker died mid-call and the outcome is unknown.",
+    )
+    area = models.ForeignKey(
+        "registry.Area",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The area the message concerns (an application's), so staff of that area can see and "
+        "resend it; none for platform messages such as login codes.",
+    )
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)

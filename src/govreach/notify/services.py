@@ -1,8 +1,22 @@
 """Writes to the outbox: enqueue a message with the change that causes it, send what is due, resend.
 
-Delivery is at least once towards the backend and exactly once in our records: a message whose success
-was recorded is never claimed again; a worker killed mid-send leaves a lease that expires, and the next
-worker retries the message (with the same idempotency key, so a deduplicating gateway sends it once).
+How a message is sent, and what a crash can and cannot do:
+
+1. A worker *claims* due messages: status ``sending``, a fresh ``claim_token`` and a lease
+   (``lease_seconds``), in one short transaction; no transaction is held while talking to a gateway.
+2. Just before the gateway call it stamps ``handed_over_at`` (only if it still holds the claim), and after
+   the call it resolves the claim: ``sent``, ``queued`` again with a backoff, or ``failed``.
+3. A worker killed between 1 and 2 leaves messages never handed over: once the lease runs out the next
+   worker sends them normally. A worker killed during the call (``handed_over_at`` set, lease run out)
+   leaves an *unknown outcome*. If the backend deduplicates (``Backend.is_idempotent``: an SMS gateway
+   configured with ``honours_idempotency_key``), the message is posted again with the same idempotency
+   key, so the provider delivers it once: exactly once end to end. Otherwise it is **not** resent but
+   failed with a reason that says so, and staff decide after checking with the provider: at most once.
+   We chose at most once for gateways that cannot deduplicate because a duplicate "your application
+   was approved" or a second login code is worse for a citizen than a delay that staff can see.
+
+A message whose success was recorded is never claimed again, and a late answer from a worker that lost
+its lease cannot undo a success (only the claim holder may schedule a retry or give up).
 """
 
 from __future__ import annotations
@@ -31,10 +45,16 @@ from govreach.notify.conf import NotifyConfig, notify_config
 from govreach.notify.models import DeliveryAttempt, OutboxMessage
 from govreach.notify.privacy import scrub
 from govreach.notify.rendering import render
+from govreach.registry.models import Area
 
 logger = logging.getLogger(__name__)
 
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+
+OUTCOME_UNKNOWN = (
+    "outcome unknown: the worker stopped while handing this message to a gateway that does not "
+    "deduplicate, so it may have been delivered; check with the provider before resending"
+)
 
 
 class InvalidRecipient(ValueError):
@@ -83,11 +103,13 @@ def outbox_enqueue(
     context: Mapping[str, Any],
     dedupe_key: str,
     pack_id: str | None = None,
+    area: Area | None = None,
 ) -> OutboxMessage:
     """Render ``message_id`` now and queue it, inside the caller's transaction (rolled back with it).
 
     Idempotent: a second call with the same ``dedupe_key`` returns the first message unchanged. Raises
-    MessageNotFound / MessageContextMissing (govreach.notify.rendering) and InvalidRecipient.
+    MessageNotFound / MessageContextMissing (govreach.notify.rendering) and InvalidRecipient. ``area``:
+    the area the message concerns, so that staff of that area can see it if it fails.
     """
     existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
@@ -110,6 +132,7 @@ def outbox_enqueue(
                 # As stored (dates as ISO text), so the returned row equals the one read back later.
                 context=json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder)),
                 dedupe_key=dedupe_key,
+                area=area,
             )
     except IntegrityError:
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
@@ -168,7 +191,7 @@ def _record(
             OutboxMessage.objects.filter(pk=message.pk).exclude(status=OutboxMessage.Status.SENT).update(
                 status=OutboxMessage.Status.SENT, attempts=attempts, sent_at=now,
                 provider_message_id=result.provider_message_id[:255], last_error="",
-                claim_token=None, lease_expires_at=None,
+                claim_token=None, lease_expires_at=None, handed_over_at=None,
             )  # fmt: skip
         else:
             error = scrub(str(result), message.recipient)[:2000]
@@ -179,7 +202,7 @@ def _record(
             OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
                 status=OutboxMessage.Status.FAILED if final else OutboxMessage.Status.QUEUED,
                 attempts=attempts, last_error=error, next_attempt_at=next_at,
-                claim_token=None, lease_expires_at=None,
+                claim_token=None, lease_expires_at=None, handed_over_at=None,
             )  # fmt: skip
         DeliveryAttempt.objects.create(
             message=message,
@@ -227,18 +250,26 @@ def outbox_send_due(*, limit: int = 100, now: datetime | None = None) -> SendCou
             )
             started = time.monotonic()
             result: SendResult | DeliveryError
-            try:
-                result = backend.send(outgoing)
-            except DeliveryError as exc:
-                result = exc
-            except Exception as exc:
-                # A bug in a backend must not stop the batch; the message is retried like a network error.
-                logger.exception(
-                    "outbox: backend %s crashed on message #%s", type(backend).__name__, message.pk
-                )
-                result = DeliveryError(
-                    f"{type(backend).__name__} crashed: {type(exc).__name__}", retryable=True
-                )
+            if message.handed_over_at is not None and not backend.is_idempotent:
+                # A worker died during the call: a second post might be a second SMS. Not resent.
+                result = DeliveryError(OUTCOME_UNKNOWN, retryable=False)
+            elif not OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
+                handed_over_at=timezone.now()
+            ):
+                continue  # our lease ran out while earlier messages were sent; another worker has it
+            else:
+                try:
+                    result = backend.send(outgoing)
+                except DeliveryError as exc:
+                    result = exc
+                except Exception as exc:
+                    # A bug in a backend must not stop the batch: retried like a network error.
+                    logger.exception(
+                        "outbox: backend %s crashed on message #%s", type(backend).__name__, message.pk
+                    )
+                    result = DeliveryError(
+                        f"{type(backend).__name__} crashed: {type(exc).__name__}", retryable=True
+                    )
             outcome = _record(
                 message, token=token, result=result, started=started, backend=backend, config=config
             )
@@ -288,6 +319,16 @@ def outbox_resend(*, message: OutboxMessage, by_user: AbstractBaseUser) -> Outbo
         locked.attempts = 0
         locked.next_attempt_at = now
         locked.last_error = ""
-        locked.save(update_fields=["resend_log", "status", "attempts", "next_attempt_at", "last_error"])
+        locked.handed_over_at = None
+        locked.save(
+            update_fields=[
+                "resend_log",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "handed_over_at",
+            ]
+        )
     logger.info("outbox: #%s queued again by user %s", locked.pk, by_user.pk)
     return locked

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from govreach.accounts.models import StaffAssignment
+from govreach.audit.log import audit_record
 from govreach.catalogue.selectors import active_pack
 from govreach.outreach.models import (
     OnwardReferral,
@@ -215,6 +216,7 @@ def targeting_run(
         run.registered_new_count = len(new)
         run.finished_at = timezone.now()
         run.save(update_fields=["registered_new_count", "finished_at"])
+        audit_record(action="outreach.targeting.run", subject=run, detail={"pack_id": pack.id})
     logger.info("targeting run %s of %s: %s eligible, %s new", run.pk, pack.id, run.eligible_count, len(new))
     return run
 

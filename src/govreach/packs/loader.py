@@ -44,8 +44,12 @@ from govreach.rules.text import placeholders
 
 KNOWN_ENTRIES = {
     "service.yaml", "parameters.yaml", "rules.yaml", "tests", "forms", "workflow.yaml", "messages", "data",
-    "outreach.yaml", "programme.yaml", "README.md", "CHANGELOG.md",
+    "outreach.yaml", "programme.yaml", "README.md", "CHANGELOG.md", "versions",
 }  # fmt: skip
+VERSIONS_DIR = "versions"
+VERSION_FILE = "version.yaml"
+# What a version folder may hold: it overlays the pack's parameters, rules and tests, nothing else.
+VERSION_ENTRIES = {VERSION_FILE, "parameters.yaml", "rules.yaml", "tests", "README.md"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,10 @@ class Pack:
     messages: dict[str, Any] = field(default_factory=dict)  # messages/<lang>.yaml (govreach.packs.messages)
     outreach: Any = None  # outreach.yaml (govreach.packs.outreach)
     programme: Any = None  # programme.yaml (govreach.packs.programme)
+    # Set when this is a version kept under versions/<version>/ rather than the pack's own files.
+    version_dir: Path | None = None
+    version_summary: dict[str, str] = field(default_factory=dict)
+    on_rollback: str = "keep_until_review"
 
     @property
     def id(self) -> str:
@@ -303,20 +311,79 @@ def _texts(t: dict[str, str] | None) -> dict[str, str]:
     return dict(t) if t else {}
 
 
-def load_pack(path: Path | str) -> Pack:
-    """Load and check the pack in folder ``path``; raise PackInvalid listing every problem."""
-    pack, problems = _load(Path(path))
+def load_pack(path: Path | str, *, version: str | None = None) -> Pack:
+    """Load and check the pack in folder ``path``; raise PackInvalid listing every problem.
+
+    ``version`` names a version kept under ``versions/<version>/`` (the pack's own files when it is
+    None or the version of service.yaml).
+    """
+    pack, problems = _load(Path(path), version)
     if problems or pack is None:
         raise PackInvalid(Path(path), problems)
     return pack
 
 
+def pack_versions(path: Path | str) -> list[str]:
+    """The versions kept under ``versions/`` of the pack in ``path`` (folder names, sorted)."""
+    folder = Path(path) / VERSIONS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
 def check_pack(path: Path | str) -> list[PackProblem]:
-    """Every problem of the pack in ``path`` (empty when it is sound)."""
-    return _load(Path(path))[1]
+    """Every problem of the pack in ``path`` and of each version it keeps (empty when all are sound)."""
+    problems = _load(Path(path))[1]
+    seen = {str(p) for p in problems}
+    for version in pack_versions(path):
+        # A problem in the pack's own files shows once, not once more for every version that reads them.
+        problems += [p for p in _load(Path(path), version)[1] if str(p) not in seen]
+        seen |= {str(p) for p in problems}
+    return problems
 
 
-def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
+def _version_problems(b: _PackBuilder, path: Path, version: str) -> schema.VersionFile | None:
+    """Read ``versions/<version>/version.yaml`` and check what the folder holds."""
+    rel = f"{VERSIONS_DIR}/{version}"
+    folder = path / rel
+    if not folder.is_dir():
+        known = ", ".join(pack_versions(path)) or "none"
+        b.problems.append(
+            PackProblem(f"{path.name}/{rel}", None, "", f"no version {version}", f"kept versions: {known}")
+        )
+        return None
+    for entry in sorted(folder.iterdir()):
+        if entry.name not in VERSION_ENTRIES and not entry.name.startswith("."):
+            b.problems.append(
+                PackProblem(
+                    f"{path.name}/{rel}/{entry.name}", None, "", "unknown file in a pack version",
+                    "a version holds " + ", ".join(sorted(VERSION_ENTRIES)),
+                )
+            )  # fmt: skip
+    doc = b.load(f"{rel}/{VERSION_FILE}")
+    parsed = b.validate(f"{rel}/{VERSION_FILE}", schema.VersionFile, doc) if doc else None
+    if isinstance(parsed, schema.VersionFile) and parsed.version != version:
+        b.problem(
+            f"{rel}/{VERSION_FILE}",
+            ("version",),
+            f"the folder is {version} but the file says {parsed.version}",
+            f"rename the folder to {parsed.version} or write version: {version}",
+        )
+    return parsed if isinstance(parsed, schema.VersionFile) else None
+
+
+def _files_digest(digest: Any, root: Path, files_root: Path, *, skip_versions: bool) -> None:
+    for f in sorted(files_root.rglob("*")):
+        rel = f.relative_to(root)
+        if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if skip_versions and rel.parts[0] == VERSIONS_DIR:
+            continue
+        digest.update(str(rel).encode())
+        digest.update(f.read_bytes())
+
+
+def _load(path: Path, version: str | None = None) -> tuple[Pack | None, list[PackProblem]]:
     b = _PackBuilder(path)
     if not path.is_dir():
         return None, [
@@ -334,6 +401,16 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
 
     service_doc = b.load("service.yaml")
     service = b.validate("service.yaml", schema.ServiceFile, service_doc) if service_doc else None
+    overlay: Path | None = None
+    version_file: schema.VersionFile | None = None
+    if version is not None and service is not None and version == service.version:
+        version = None  # the pack's own files are that version
+    if version is not None:
+        overlay = path / VERSIONS_DIR / version
+        version_file = _version_problems(b, path, version)
+        if service is not None:
+            service = service.model_copy(update={"version": version})
+    overlay_rel = f"{VERSIONS_DIR}/{version}" if version is not None else ""
     languages: tuple[str, ...] = tuple(service.languages) if service else _raw_languages(service_doc)
 
     def require_languages(file: str, at: tuple[str | int, ...], texts: dict[str, str] | None) -> None:
@@ -342,78 +419,26 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     if service is not None:
         require_languages("service.yaml", ("title",), service.title)
         require_languages("service.yaml", ("summary",), service.summary)
+    if version_file is not None:
+        require_languages(f"{overlay_rel}/{VERSION_FILE}", ("summary",), version_file.summary)
 
-    # parameters.yaml
+    # parameters.yaml (then the version's parameters.yaml, whose entries replace the pack's whole)
     parameters: dict[str, Parameter] = {}
-    params_doc = b.load("parameters.yaml", required=False)
-    params_broken = params_doc is None and (path / "parameters.yaml").exists()
-    if params_doc is not None:
-        if params_doc.data is not None and not isinstance(params_doc.data, dict):
-            b.problem(
-                "parameters.yaml",
-                (),
-                "expected a mapping of parameter names",
-                "write name: {description, values}",
-            )
-        for name, raw in (params_doc.data or {}).items() if isinstance(params_doc.data, dict) else []:
-            try:
-                ident = TypeAdapter(schema.Identifier).validate_python(name)
-                spec = schema.ParameterSpec.model_validate(raw)
-            except ValidationError as exc:
-                b.problems.extend(
-                    _pydantic_problems(
-                        exc, f"{path.name}/parameters.yaml", params_doc, schema.ParameterSpec, (name,)
-                    )
-                )
-                continue
-            require_languages("parameters.yaml", (name, "description"), spec.description)
-            if isinstance(spec.values, dict):
-                entries = [ParameterValue(d, v, None) for d, v in sorted(spec.values.items())]
-            else:
-                entries = sorted(
-                    (ParameterValue(e.valid_from, e.value, e.reference) for e in spec.values),
-                    key=lambda v: v.valid_from,
-                )
-            dates = [e.valid_from for e in entries]
-            if len(set(dates)) != len(dates):
-                b.problem(
-                    "parameters.yaml",
-                    (name, "values"),
-                    "two values start on the same date",
-                    "keep one value per date",
-                )
-            inferred = _infer_type([e.value for e in entries])
-            type_ = spec.type or inferred
-            if type_ is None:
-                b.problem(
-                    "parameters.yaml",
-                    (name, "values"),
-                    "the values do not share one type",
-                    "give every value the same type, or set 'type:'",
-                )
-                continue
-            if (
-                spec.type
-                and inferred
-                and not (
-                    spec.type == inferred
-                    or (spec.type == NUMBER and inferred == INTEGER)
-                    or (spec.type == "list[number]" and inferred == "list[integer]")
-                )
-            ):
-                b.problem(
-                    "parameters.yaml", (name, "type"), f"declared {spec.type} but the values are {inferred}"
-                )
-            if type_ == NUMBER:
-                entries = [ParameterValue(e.valid_from, float(e.value), e.reference) for e in entries]  # type: ignore[arg-type]
-            parameters[ident] = Parameter(
-                name=ident, type=type_, values=tuple(entries), description=_texts(spec.description),
-                unit=spec.unit, reference=spec.reference, reference_url=spec.url,
-            )  # fmt: skip
+    params_broken = False
+    for params_file in ("parameters.yaml", f"{overlay_rel}/parameters.yaml" if overlay_rel else None):
+        if params_file is None:
+            continue
+        params_doc = b.load(params_file, required=False)
+        params_broken = params_broken or (params_doc is None and (path / params_file).exists())
+        if params_doc is not None:
+            parameters.update(_read_parameters(b, path, params_file, params_doc, require_languages))
 
     # rules.yaml
-    rules_doc = b.load("rules.yaml")
-    rules = b.validate("rules.yaml", schema.RulesFile, rules_doc) if rules_doc else None
+    rules_file = "rules.yaml"
+    if overlay is not None and (overlay / "rules.yaml").exists():
+        rules_file = f"{overlay_rel}/rules.yaml"
+    rules_doc = b.load(rules_file)
+    rules = b.validate(rules_file, schema.RulesFile, rules_doc) if rules_doc else None
     ruleset: RuleSet | None = None
     node_paths: dict[str, tuple[str | int, ...]] = {}
     if service is None and service_doc is not None and isinstance(service_doc.data, dict):
@@ -430,14 +455,20 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     else:
         service_valid = service is not None
     if rules is not None and service is not None and not params_broken:
-        ruleset = _build_ruleset(b, service, rules, parameters, node_paths, require_languages)
+        ruleset = _build_ruleset(b, service, rules, parameters, node_paths, require_languages, rules_file)
+    if ruleset is not None and service is not None:
+        _check_valuation(b, service, ruleset)
 
     # tests/*.yaml
     tests: dict[str, list[schema.TestCase]] = {}
     tests_dir = path / "tests"
+    tests_prefix = "tests"
+    if overlay is not None and (overlay / "tests").is_dir():
+        # A version's own cases replace the pack's: the pack's cases state today's law.
+        tests_dir, tests_prefix = overlay / "tests", f"{overlay_rel}/tests"
     if tests_dir.is_dir():
         for test_file in sorted(tests_dir.glob("*.y*ml")):
-            rel = f"tests/{test_file.name}"
+            rel = f"{tests_prefix}/{test_file.name}"
             doc = b.load(rel)
             if doc is None:
                 continue
@@ -460,12 +491,14 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
     outreach = load_outreach(b, path, ruleset, languages)
     programme = load_programme(b, path, ruleset, languages)
 
+    # The pack's digest leaves out versions/: proposing a version does not change the one in force.
     digest = hashlib.sha256()
-    for f in sorted(path.rglob("*")):
-        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts):
-            digest.update(str(f.relative_to(path)).encode())
-            digest.update(f.read_bytes())
+    _files_digest(digest, path, path, skip_versions=True)
+    if overlay is not None and overlay.is_dir():
+        _files_digest(digest, path, overlay, skip_versions=False)
     if b.problems or service is None or not service_valid or ruleset is None:
+        return None, b.problems
+    if version is not None and version_file is None:
         return None, b.problems
     pack = Pack(
         path,
@@ -479,8 +512,93 @@ def _load(path: Path) -> tuple[Pack | None, list[PackProblem]]:
         messages,
         outreach,
         programme,
+        version_dir=overlay,
+        version_summary=dict(version_file.summary) if version_file else {},
+        on_rollback=(
+            version_file.on_rollback if version_file and version_file.on_rollback else service.on_rollback
+        ),
     )
     return pack, []
+
+
+def _check_valuation(b: _PackBuilder, service: schema.ServiceFile, ruleset: RuleSet) -> None:
+    for decision, valuation in service.valuation.items():
+        if decision not in ruleset.decisions:
+            b.problem("service.yaml", ("valuation", decision), f"no decision '{decision}'")
+        param = ruleset.parameters.get(valuation.annual_value_eur)
+        if param is None or param.type not in (NUMBER, INTEGER):
+            b.problem(
+                "service.yaml",
+                ("valuation", decision, "annual_value_eur"),
+                f"'{valuation.annual_value_eur}' is not a number parameter",
+                "name a parameter of parameters.yaml whose values are EUR a year",
+            )
+
+
+def _read_parameters(
+    b: _PackBuilder, path: Path, file: str, params_doc: Located, require_languages: Any
+) -> dict[str, Parameter]:
+    """The parameters of one parameters.yaml, each with its dated values."""
+    parameters: dict[str, Parameter] = {}
+    if params_doc.data is not None and not isinstance(params_doc.data, dict):
+        b.problem(
+            file,
+            (),
+            "expected a mapping of parameter names",
+            "write name: {description, values}",
+        )
+    for name, raw in (params_doc.data or {}).items() if isinstance(params_doc.data, dict) else []:
+        try:
+            ident = TypeAdapter(schema.Identifier).validate_python(name)
+            spec = schema.ParameterSpec.model_validate(raw)
+        except ValidationError as exc:
+            b.problems.extend(
+                _pydantic_problems(exc, f"{path.name}/{file}", params_doc, schema.ParameterSpec, (name,))
+            )
+            continue
+        require_languages(file, (name, "description"), spec.description)
+        if isinstance(spec.values, dict):
+            entries = [ParameterValue(d, v, None) for d, v in sorted(spec.values.items())]
+        else:
+            entries = sorted(
+                (ParameterValue(e.valid_from, e.value, e.reference) for e in spec.values),
+                key=lambda v: v.valid_from,
+            )
+        dates = [e.valid_from for e in entries]
+        if len(set(dates)) != len(dates):
+            b.problem(
+                file,
+                (name, "values"),
+                "two values start on the same date",
+                "keep one value per date",
+            )
+        inferred = _infer_type([e.value for e in entries])
+        type_ = spec.type or inferred
+        if type_ is None:
+            b.problem(
+                file,
+                (name, "values"),
+                "the values do not share one type",
+                "give every value the same type, or set 'type:'",
+            )
+            continue
+        if (
+            spec.type
+            and inferred
+            and not (
+                spec.type == inferred
+                or (spec.type == NUMBER and inferred == INTEGER)
+                or (spec.type == "list[number]" and inferred == "list[integer]")
+            )
+        ):
+            b.problem(file, (name, "type"), f"declared {spec.type} but the values are {inferred}")
+        if type_ == NUMBER:
+            entries = [ParameterValue(e.valid_from, float(e.value), e.reference) for e in entries]  # type: ignore[arg-type]
+        parameters[ident] = Parameter(
+            name=ident, type=type_, values=tuple(entries), description=_texts(spec.description),
+            unit=spec.unit, reference=spec.reference, reference_url=spec.url,
+        )  # fmt: skip
+    return parameters
 
 
 def _raw_languages(doc: Located | None) -> tuple[str, ...]:
@@ -524,8 +642,8 @@ def _build_ruleset(
     parameters: dict[str, Parameter],
     node_paths: dict[str, tuple[str | int, ...]],
     require_languages: Any,
+    file: str = "rules.yaml",
 ) -> RuleSet | None:
-    file = "rules.yaml"
     problems_before = len(b.problems)
 
     def field_spec(name: str, raw: schema.InputField | str) -> FieldSpec:

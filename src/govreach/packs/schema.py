@@ -32,6 +32,15 @@ class LegalReference(_Strict):
     in_force_from: dt.date | None = Field(None, alias="from")
 
 
+RollbackPolicy = Literal["keep_until_review", "end_at_next_cycle"]
+
+
+class Valuation(_Strict):
+    """The estimated value of one positive decision, read from a dated parameter that cites its source."""
+
+    annual_value_eur: Identifier = Field(description="A number parameter: EUR a year per unit granted.")
+
+
 class ServiceFile(_Strict):
     """``service.yaml``: what the service is, whom it decides on, and on what legal basis."""
 
@@ -51,6 +60,28 @@ class ServiceFile(_Strict):
     )
     legal_basis: list[LegalReference] = Field(min_length=1)
     area_levels: list[str] | None = Field(None, description="Names of the country's area levels, top first.")
+    on_rollback: RollbackPolicy = Field(
+        "keep_until_review",
+        description="What the next cycle does with entitlements granted under this version once it is "
+        "rolled back: keep them until their next review, or end them at the next cycle.",
+    )
+    valuation: dict[Identifier, Valuation] = Field(
+        default_factory=dict,
+        description="What one positive decision is worth, by decision, for the cost of a rule change.",
+    )
+
+
+class VersionFile(_Strict):
+    """``versions/<version>/version.yaml``: one version of a pack kept beside the current files.
+
+    The folder overlays the pack: its ``parameters.yaml`` replaces the named parameters whole, its
+    ``rules.yaml`` (if any) replaces the rules, its ``tests/`` replace the pack's tests.
+    """
+
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
+    summary: Texts = Field(description="What this version says, for the people who review and approve it.")
+    reference: str | None = Field(None, description="The law or decision this version follows.")
+    on_rollback: RollbackPolicy | None = Field(None, description="Overrides service.yaml's on_rollback.")
 
 
 class ParameterEntry(_Strict):
@@ -182,6 +213,7 @@ def json_schema() -> dict[str, Any]:
         "title": "GovReach service pack",
         "files": {
             "service.yaml": ServiceFile.model_json_schema(by_alias=True),
+            "versions/<version>/version.yaml": VersionFile.model_json_schema(by_alias=True),
             "parameters.yaml": TypeAdapter(dict[Identifier, ParameterSpec]).json_schema(by_alias=True),
             "rules.yaml": RulesFile.model_json_schema(by_alias=True),
             "tests/*.yaml": TestsFile.model_json_schema(by_alias=True),

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -353,7 +353,10 @@ def allocation_free(request: HttpRequest, allocation_id: int) -> HttpResponse:
     _require(request, allocation.cohort, "allocate")
     form = FreePlaceForm(request.POST)
     if not form.is_valid():
-        raise PermissionDenied("Say whether the place was declined or withdrawn.")
+        # the buttons of the cohort page always send a status: a request without one is malformed
+        return HttpResponseBadRequest(
+            "Say whether the place was declined or withdrawn.", content_type="text/plain"
+        )
     try:
         moved = services.allocation_free(
             allocation=allocation, status=form.cleaned_data["status"], by=request_user(request)

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from govreach.audit.log import audit_record
 from govreach.registry.mapping import (
     HOUSEHOLD_ROLES,
     PERSON_FIELD_TYPES,
@@ -672,6 +673,7 @@ def registry_source_import(
     run.finished_at = timezone.now()
     run.error_report = str(report)
     run.save(update_fields=["status", "finished_at", "error_report"])
+    audit_record(action="registry.import", subject=run)
     return run
 
 

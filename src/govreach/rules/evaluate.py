@@ -222,19 +222,42 @@ class Evaluator:
         raise RuleError(f"unknown function '{f}'")
 
 
+_TracePlan = tuple[str, tuple[tuple[str, ast.Aggregate], ...], tuple[tuple[str, bool], ...]]
+
+# What a criterion's trace reads depends only on its expression and its rule set, so it is worked out
+# once per pair, not at every decision (rule sets live as long as their cached Pack). Keyed by identity,
+# the value holds both objects so that an id is never reused while its entry exists.
+_TRACE_PLANS: dict[tuple[int, int], tuple[RuleSet, ast.Expr, _TracePlan]] = {}
+
+
+def _trace_plan(rs: RuleSet, expr: ast.Expr) -> _TracePlan:
+    """The rule's text, its aggregates (with their text) and the names its trace shows, in trace order."""
+    key = (id(rs), id(expr))
+    entry = _TRACE_PLANS.get(key)
+    if entry is not None and entry[0] is rs and entry[1] is expr:
+        return entry[2]
+    aggregates = tuple((to_text(n), n) for n in ast.walk(expr) if isinstance(n, ast.Aggregate))
+    names: list[tuple[str, bool]] = []
+    for name in ast.names_in(expr):
+        if name in rs.inputs.member_fields and name not in rs.inputs.unit_fields:
+            continue
+        if name in rs.definitions or name in rs.inputs.unit_fields or name in rs.parameters:
+            names.append((name, False))
+        elif name == "decision_date":
+            names.append((name, True))
+    plan = (to_text(expr), aggregates, tuple(names))
+    _TRACE_PLANS[key] = (rs, expr, plan)
+    return plan
+
+
 def _values_for(ev: Evaluator, expr: ast.Expr) -> dict[str, object]:
     """The facts, definitions, parameters and aggregates a criterion looked at, for its trace."""
+    _text, aggregates, names = _trace_plan(ev.rs, expr)
     shown: dict[str, object] = {}
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Aggregate):
-            shown[to_text(node)] = ev.eval(node, None)
-    for name in ast.names_in(expr):
-        if name in ev.rs.inputs.member_fields and name not in ev.rs.inputs.unit_fields:
-            continue
-        if name in ev.rs.definitions or name in ev.rs.inputs.unit_fields or name in ev.rs.parameters:
-            shown[name] = ev.name(name, None)
-        elif name == "decision_date":
-            shown[name] = ev.on
+    for text, aggregate in aggregates:
+        shown[text] = ev.eval(aggregate, None)
+    for name, is_decision_date in names:
+        shown[name] = ev.on if is_decision_date else ev.name(name, None)
     return shown
 
 
@@ -264,7 +287,7 @@ def evaluate_unit(
             outcome_raw = ev.eval(node.when, None)
             outcome: bool | None = None if outcome_raw is None else bool(outcome_raw)
             values = _values_for(ev, node.when)
-            kind, rule = "criterion", to_text(node.when)
+            kind, rule = "criterion", _trace_plan(ruleset, node.when)[0]
         else:
             child_outcomes = [visit(decision_name, c, depth + 1) for c in node.children]
             outcome = (
@@ -325,6 +348,20 @@ _DEFAULT = {
 }  # fmt: skip
 
 
+_TEMPLATE_NAMES: dict[tuple[int, str], tuple[RuleSet, tuple[str, ...]]] = {}
+
+
+def _names_in_template(rs: RuleSet, template: str) -> tuple[str, ...]:
+    """The definitions, unit facts and parameters ``template`` fills in, worked out once per template."""
+    entry = _TEMPLATE_NAMES.get((id(rs), template))
+    if entry is not None and entry[0] is rs:
+        return entry[1]
+    every = list(rs.definitions) + list(rs.inputs.unit_fields) + list(rs.parameters)
+    names = tuple(name for name in every if "{" + name + "}" in template)
+    _TEMPLATE_NAMES[(id(rs), template)] = (rs, names)
+    return names
+
+
 def _explanation(
     ev: Evaluator,
     node: Node,
@@ -338,9 +375,8 @@ def _explanation(
     if template is None:
         template = _text_in(_DEFAULT[outcome], language) or ""
     fill_values: dict[str, object] = dict(values)
-    for name in list(ev.rs.definitions) + list(ev.rs.inputs.unit_fields) + list(ev.rs.parameters):
-        if "{" + name + "}" in template:
-            fill_values[name] = ev.name(name, None)
+    for name in _names_in_template(ev.rs, template):
+        fill_values[name] = ev.name(name, None)
     fill_values["missing"] = ", ".join(unknown) if unknown else "?"
     text = fill(template, fill_values)
     return text.replace("{missing}", fill_values["missing"])  # type: ignore[arg-type]

@@ -9,13 +9,14 @@ from typing import Any
 from govreach.rules.text import format_value
 
 
-def _jsonable(value: object) -> Any:
+def jsonable(value: object) -> Any:
+    """``value`` with dates as ISO strings and tuples as lists, as JSON and the API carry them."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -71,7 +72,7 @@ class DecisionResult:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["outcome"] = self.outcome
-        result: dict[str, Any] = _jsonable(data)
+        result: dict[str, Any] = jsonable(data)
         return result
 
     def explain(self) -> str:

@@ -25,6 +25,7 @@ from govreach.entitlements.models import Entitlement
 from govreach.entitlements.notifications import notice_send, public_url
 from govreach.entitlements.refusals import REFUSAL_WORDS, entitlement_refuse_by_sms
 from govreach.entitlements.services import CycleError, entitlement_refuse
+from govreach.feedback.services import COMPLAINT_WORDS, RATING_WORDS, grievance_file_by_sms, rating_by_sms
 from govreach.notify.services import outbox_enqueue
 from govreach.packs.loader import text_in
 from govreach.ussd import conf
@@ -304,7 +305,9 @@ def sms_inbound_handle(*, sender: str, body: str, gateway_id: str = "") -> str:
     """Act on one inbound SMS keyword and queue the reply; the outcome names what happened.
 
     ``STATUS <reference> <code>`` replies with the stage and date; ``STOP``/``RECUSAR`` refuses the
-    sender's entitlement; anything else gets the help text. The same ``gateway_id`` is handled once.
+    sender's entitlement; ``COMPLAINT <text>`` files a grievance and ``RATE [reference] <1-5>`` rates a
+    completed service (both govreach.feedback, which send the reply); anything else gets the help text.
+    The same ``gateway_id`` is handled once.
     """
     try:
         phone = phone_normalise(sender)
@@ -337,6 +340,13 @@ def sms_inbound_handle(*, sender: str, body: str, gateway_id: str = "") -> str:
             outcome = _sms_status(phone=phone, words=words, language=language, key=key)
         elif keyword in REFUSAL_WORDS:
             outcome = _sms_refuse(phone=phone, body=body, language=language, key=key)
+        elif keyword in COMPLAINT_WORDS:
+            text = body.strip()[len(words[0]) :].strip()
+            outcome = grievance_file_by_sms(phone=phone, text=text, language=language, key=key)
+            if outcome != "complaint_filed":
+                _sms_reply(phone=phone, message_id="inbound_help", language=language, context={}, key=key)
+        elif keyword in RATING_WORDS:
+            outcome = rating_by_sms(phone=phone, words=words, language=language, key=key)
         else:
             _sms_reply(phone=phone, message_id="inbound_help", language=language, context={}, key=key)
             outcome = "help"
@@ -344,6 +354,10 @@ def sms_inbound_handle(*, sender: str, body: str, gateway_id: str = "") -> str:
             record.outcome = outcome
             record.save(update_fields=["outcome"])
     # Only a known keyword is logged: anything else is the person's own words.
-    known = keyword if keyword == "STATUS" or keyword in REFUSAL_WORDS else "other"
+    known = (
+        keyword
+        if keyword == "STATUS" or keyword in (*REFUSAL_WORDS, *COMPLAINT_WORDS, *RATING_WORDS)
+        else "other"
+    )
     logger.info("sms inbound: %s from %s -> %s", known, phone_mask(phone), outcome)
     return outcome

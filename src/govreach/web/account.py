@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from govreach.accounts.access import citizen_login_required, request_user
@@ -24,15 +25,16 @@ from govreach.catalogue.selectors import ServicePackNotFound, ServicePackUnavail
 from govreach.packs.loader import Pack, text_in
 from govreach.packs.workflow import Workflow
 from govreach.web import selectors
-from govreach.web.apply import confirm_payment, fees_due, money_text, start_payment
+from govreach.web.apply import confirm_payment, fees_due, start_payment
 from govreach.web.language import text_and_language
-from govreach.web.pages import page_context, respond
+from govreach.web.pages import page_context, respond, site_languages
+from govreach.web.texts import DECISION_OUTCOMES, PAYMENT_STATUSES
 
 
 def _stage(pack: Pack, state: str, language: str) -> str:
     workflow = pack.workflow
     if not isinstance(workflow, Workflow) or state not in workflow.states:
-        return "Draft, not submitted yet" if state == "draft" else state
+        return _("Draft, not submitted yet") if state == "draft" else state
     return text_in(workflow.states[state].public_title, language)
 
 
@@ -64,7 +66,7 @@ def payment_rows(pack: Pack, application: Application, language: str) -> list[di
         {
             "payment": p,
             "title": text_in(fees[p.purpose].title, language) if p.purpose in fees else p.purpose,
-            "money": money_text(p.amount, p.currency),
+            "status": PAYMENT_STATUSES.get(p.status, p.get_status_display()),
         }
         for p in application.payments.all()
     ]
@@ -81,7 +83,7 @@ def account_applications(request: HttpRequest) -> HttpResponse:
     """The citizen's applications, newest first, and drafts they can resume."""
     account = citizen_account_for(request.user)
     assert account is not None
-    context = page_context(request, ["en", "bn"], preferred=account.preferred_language)
+    context = page_context(request, site_languages(), preferred=account.preferred_language)
     language = context["language"]
     submitted = [a for a in application_list_for_citizen(account) if not a.is_draft]
     drafts = list(selectors.drafts_for_citizen(account.user))
@@ -111,8 +113,6 @@ def account_application(request: HttpRequest, reference: str) -> HttpResponse:
     context = page_context(request, pack.languages, preferred=application.language)
     language = context["language"]
     fees = fees_due(pack, application, application.state)
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     hearing = application.hearings.order_by("-scheduled_at").first()
     decision = application.decisions.order_by("-decided_at").first()
     record = RecordCopy.objects.filter(application=application).first()
@@ -134,6 +134,9 @@ def account_application(request: HttpRequest, reference: str) -> HttpResponse:
             "hearing": hearing,
             "hearing_is_online": hearing is not None and hearing.mode == Hearing.Mode.ONLINE,
             "decision": decision,
+            "decision_outcome": DECISION_OUTCOMES.get(decision.outcome, decision.get_outcome_display())
+            if decision
+            else "",
             "record": record,
             "fees": fees,
             "events": events,

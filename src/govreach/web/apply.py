@@ -23,7 +23,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from govreach.accounts.access import acting_for_consent, is_staff_verified, request_user
@@ -51,6 +52,7 @@ from govreach.packs.forms import Form, Page
 from govreach.packs.loader import Pack
 from govreach.packs.workflow import Workflow
 from govreach.web import selectors
+from govreach.web.formats import money_text
 from govreach.web.language import text_and_language
 from govreach.web.pages import page_context, respond
 from govreach.web.questions import (
@@ -112,8 +114,10 @@ def filer_required(view: View) -> View:
             if consent.pack_id != pack_id:
                 messages.error(
                     request,
-                    "The citizen you are acting for consented to another service. "
-                    "Ask for their consent to this one first.",
+                    _(
+                        "The citizen you are acting for consented to another service. "
+                        "Ask for their consent to this one first."
+                    ),
                 )
                 return redirect("accounts:assist")
             user = request_user(request)
@@ -122,7 +126,9 @@ def filer_required(view: View) -> View:
             user = request_user(request)
             filer = Filer(user=user, owner=user, citizen=None)
         elif is_staff_verified(request) and intermediary_for(request.user) is not None:
-            messages.info(request, "To apply for a citizen, start assisting them first, with their consent.")
+            messages.info(
+                request, _("To apply for a citizen, start assisting them first, with their consent.")
+            )
             return redirect("accounts:assist")
         else:
             return redirect_to_login(request.get_full_path(), reverse("accounts:citizen_login"))
@@ -212,9 +218,9 @@ def apply_start(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
         title, lang = text_and_language(page.title, language)
         is_done = draft is not None and page_is_complete(form, page, answers, today, attached)
         status = (
-            "Completed"
+            _("Completed")
             if is_done
-            else ("In progress" if page_has_answers(page, answers, attached) else "Not started")
+            else (_("In progress") if page_has_answers(page, answers, attached) else _("Not started"))
         )
         url = _url("apply_page", pack, context["lang_query"], page_id=page.id)
         if not is_done and first_open is None:
@@ -242,7 +248,9 @@ def _already_submitted(request: HttpRequest, pack: Pack, filer: Filer) -> HttpRe
     if application is None or application.is_draft or not application.reference:
         return None
     messages.info(
-        request, f"This application was already submitted, with the reference {application.reference}."
+        request,
+        _("This application was already submitted, with the reference %(reference)s.")
+        % {"reference": application.reference},
     )
     return redirect(_url("apply_done", pack, reference=application.reference))
 
@@ -309,7 +317,7 @@ def apply_page(request: HttpRequest, pack: Pack, filer: Filer, page_id: str) -> 
         now_shown = questions_shown(form, page, answers, today, attached)
         appeared = [q for q in now_shown if q not in shown]
         if not errors and appeared:
-            notice = "Your answers mean we need to ask you more on this page."
+            notice = _("Your answers mean we need to ask you more on this page.")
         elif not errors:
             if request.GET.get("return") == "check":
                 return redirect(_url("apply_check", pack, lang_query))
@@ -379,13 +387,6 @@ def fees_due(pack: Pack, application: Application, payable: str) -> list[dict[st
     return fees
 
 
-def money_text(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return "not known yet"
-    text = f"{amount:,.2f}".removesuffix(".00")
-    return f"Tk {text}" if currency == "BDT" else f"{currency} {text}"
-
-
 @require_http_methods(["GET"])
 @filer_required
 def apply_check(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
@@ -407,7 +408,9 @@ def apply_check(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
             if q.type == "document":
                 doc = documents.get(q.id)
                 value, value_lang = (
-                    (_document_text(doc.content_type, doc.size_bytes), "en") if doc else ("", "en")
+                    (_document_text(doc.content_type, doc.size_bytes), context["page_lang"])
+                    if doc
+                    else ("", context["page_lang"])
                 )
             else:
                 value, value_lang = answer_text(q, draft.answers.get(q.id), language=language)
@@ -435,8 +438,6 @@ def apply_check(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
         url = _url("apply_page", pack, page_id=page.id) + f"?return=check#{view.html_id}"
         error_list.append((url, message[:1].upper() + message[1:]))
     fees = fees_due(pack, draft, APPLICATION_FEES)
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     unpaid = [f for f in fees if not f["is_paid"]]
     context.update(
         {
@@ -455,7 +456,7 @@ def apply_check(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
 
 
 def _document_text(content_type: str, size_bytes: int) -> str:
-    kind = {"application/pdf": "PDF", "image/jpeg": "JPEG image", "image/png": "PNG image"}.get(
+    kind = {"application/pdf": "PDF", "image/jpeg": _("JPEG image"), "image/png": _("PNG image")}.get(
         content_type, content_type
     )
     size = (
@@ -463,7 +464,7 @@ def _document_text(content_type: str, size_bytes: int) -> str:
         if size_bytes >= 100_000
         else f"{max(1, round(size_bytes / 1000))} kB"
     )
-    return f"Attached: {kind}, {size}"
+    return _("Attached: %(kind)s, %(size)s") % {"kind": kind, "size": size}
 
 
 def _demo_gateway(
@@ -472,7 +473,6 @@ def _demo_gateway(
     context.update(
         {
             "payment": payment,
-            "money": money_text(payment.amount, payment.currency),
             "instructions": instructions,
             "confirm_url": confirm_url,
         }
@@ -490,7 +490,7 @@ def start_payment(
     try:
         payment = payment_request(application=application, purpose=purpose)
         if payment.status == Payment.Status.PAID:
-            messages.info(request, "This fee is already paid.")
+            messages.info(request, _("This fee is already paid."))
             return None
         start = payment_start(payment=payment)
     except CaseError as exc:
@@ -510,13 +510,14 @@ def confirm_payment(request: HttpRequest, application: Application, by_user: Use
         raise Http404("No such payment")
     payment = payment_confirm(payment=payment, provider_reference=payment.provider_reference, by_user=by_user)
     if payment.status == Payment.Status.PAID:
+        amount = money_text(payment.amount, payment.currency, translation.get_language() or "en")
         messages.success(
             request,
-            f"Payment received: {money_text(payment.amount, payment.currency)}. "
-            f"Receipt number {payment.provider_reference}.",
+            _("Payment received: %(amount)s. Receipt number %(receipt)s.")
+            % {"amount": amount, "receipt": payment.provider_reference},
         )
     else:
-        messages.error(request, "The payment did not go through. Nothing was charged; try again.")
+        messages.error(request, _("The payment did not go through. Nothing was charged; try again."))
     return payment
 
 
@@ -537,15 +538,14 @@ def apply_fees(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse:
         if response is not None:
             return response
         return redirect(_url("apply_fees", pack, context["lang_query"]))
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     unpaid = [f for f in fees if not f["is_paid"]]
     total = sum((f["amount"] or Decimal(0) for f in unpaid), Decimal(0))
     context.update(
         {
             "fees": fees,
             "next_fee": unpaid[0] if unpaid else None,
-            "total_unpaid": money_text(total, fees[0]["currency"]) if fees else "",
+            "total_unpaid": total,
+            "currency": fees[0]["currency"] if fees else "",
             "check_url": _url("apply_check", pack, context["lang_query"]),
         }
     )
@@ -580,7 +580,9 @@ def apply_submit(request: HttpRequest, pack: Pack, filer: Filer) -> HttpResponse
             messages.error(request, message[:1].upper() + message[1:])
         return redirect(_url("apply_check", pack))
     except NotAdmissible as exc:
-        messages.error(request, f"The application cannot be submitted yet: {exc.message}")
+        messages.error(
+            request, _("The application cannot be submitted yet: %(reason)s") % {"reason": exc.message}
+        )
         return redirect(_url("apply_check", pack))
     except CaseError as exc:
         messages.error(request, f"{exc.message[:1].upper()}{exc.message[1:]}. {exc.fix}".strip())

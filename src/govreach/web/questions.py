@@ -15,10 +15,12 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 
 from govreach.cases.models import Document
 from govreach.packs.forms import Form, Page, Question
 from govreach.registry.models import Area
+from govreach.web.formats import date_long_text
 from govreach.web.language import text_and_language
 
 FORMAT_NAMES = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG"}
@@ -108,7 +110,9 @@ def lc_first(text: str) -> str:
 
 def formats_of(q: Question) -> str:
     names = [FORMAT_NAMES.get(f, f.upper()) for f in q.accept]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("%(formats)s or %(last)s") % {"formats": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def field_name(q: Question) -> str:
@@ -223,13 +227,16 @@ def _date_from(post: QueryDict, name: str, label: str) -> tuple[str | None, str]
         return "", ""
     missing = [p for p, v in parts.items() if not v]
     if missing:
-        return None, f"{label} must include a {' and a '.join(missing)}"
+        part_names = {"day": _("a day"), "month": _("a month"), "year": _("a year")}
+        parts_missing = _(" and ").join(part_names[p] for p in missing)
+        return None, _("%(label)s must include %(parts)s") % {"label": label, "parts": parts_missing}
+    not_a_date = _("%(label)s must be a real date, for example 27 3 2024") % {"label": label}
     if not all(v.isdigit() for v in parts.values()) or len(parts["year"]) != 4:
-        return None, f"{label} must be a real date, for example 27 3 2024"
+        return None, not_a_date
     try:
         day = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
     except ValueError:
-        return None, f"{label} must be a real date, for example 27 3 2024"
+        return None, not_a_date
     return day.isoformat(), ""
 
 
@@ -256,7 +263,10 @@ def read_page(
             if upload is not None and upload.size:
                 result.files[q.id] = upload
             elif q.required and q.id not in attached:
-                result.errors[q.id] = f"Upload {lc_first(label)}: a {formats_of(q)} file"
+                result.errors[q.id] = _("Upload %(label)s: a %(formats)s file") % {
+                    "label": lc_first(label),
+                    "formats": formats_of(q),
+                }
             continue
         if q.type == "date":
             value, error = _date_from(post, name, label)
@@ -264,7 +274,7 @@ def read_page(
                 result.errors[q.id] = error
                 continue
             if value and dt.date.fromisoformat(value) > today:
-                result.errors[q.id] = f"{label} must be today or in the past"
+                result.errors[q.id] = _("%(label)s must be today or in the past") % {"label": label}
                 continue
             raw: Any = value
         else:
@@ -272,17 +282,17 @@ def read_page(
         if q.type in ("number", "integer") and raw:
             raw = raw.replace(",", "").replace(" ", "")
             if q.type == "integer" and not re.fullmatch(r"-?[0-9]+", raw):
-                result.errors[q.id] = f"{label} must be a whole number, for example 2"
+                result.errors[q.id] = _("%(label)s must be a whole number, for example 2") % {"label": label}
                 continue
             if q.type == "number" and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+", raw):
-                result.errors[q.id] = f"{label} must be a number, for example 8.25"
+                result.errors[q.id] = _("%(label)s must be a number, for example 8.25") % {"label": label}
                 continue
         if q.type in ("phone", "national_id") and raw:
             raw = re.sub(r"[\s-]", "", raw)
         if raw in ("", None):
             if q.required:
-                verb = "Select" if q.type in ("choice", "area") else "Enter"
-                result.errors[q.id] = f"{verb} {lc_first(label)}"
+                wording = _("Select %(label)s") if q.type in ("choice", "area") else _("Enter %(label)s")
+                result.errors[q.id] = wording % {"label": lc_first(label)}
             result.answers[q.id] = None
             continue
         result.answers[q.id] = raw
@@ -304,6 +314,8 @@ def answer_text(q: Question, value: Any, *, language: str) -> tuple[str, str]:
     if q.type == "date":
         try:
             day = dt.date.fromisoformat(str(value))
+            if language.split("-")[0] != "en":
+                return date_long_text(day, language), language
             return f"{day.day} {MONTHS[day.month - 1]} {day.year}", "en"
         except ValueError:
             pass

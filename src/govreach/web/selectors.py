@@ -17,7 +17,7 @@ from django.utils import timezone
 from govreach.accounts.models import StaffAssignment
 from govreach.accounts.selectors import staff_area_scope, staff_assignment_list_for_user
 from govreach.cases.models import DRAFT, Application, Document, Payment
-from govreach.cases.selectors import case_queue_for_staff
+from govreach.cases.selectors import case_queue_for_staff, case_roles
 from govreach.notify.models import OutboxMessage
 from govreach.registry.models import Area
 
@@ -88,7 +88,8 @@ def case_for_staff(*, reference: str, user: Any) -> Application | None:
     )
     if application is None or application.area_id is None:
         return None
-    in_scope = staff_area_scope(user, pack_id=application.pack_id).filter(pk=application.area_id).exists()
+    scope = staff_area_scope(user, pack_id=application.pack_id, roles=case_roles(application.pack_id))
+    in_scope = scope.filter(pk=application.area_id).exists()
     return application if in_scope else None
 
 
@@ -100,12 +101,12 @@ def area_in_scope(user: Any, *, pack_id: str, code: str) -> Area | None:
     """The area ``code`` when the user may see it for ``pack_id``; None otherwise (the filter is ignored)."""
     if not code:
         return None
-    return staff_area_scope(user, pack_id=pack_id).filter(code=code).first()
+    return staff_area_scope(user, pack_id=pack_id, roles=case_roles(pack_id)).filter(code=code).first()
 
 
 def scope_areas(user: Any, *, pack_id: str) -> list[Area]:
     """The areas the user may filter the queue by: their assigned areas and everything below."""
-    return list(staff_area_scope(user, pack_id=pack_id).order_by("path")[:500])
+    return list(staff_area_scope(user, pack_id=pack_id, roles=case_roles(pack_id)).order_by("path")[:500])
 
 
 @dataclass(frozen=True)

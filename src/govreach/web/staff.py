@@ -16,7 +16,10 @@ from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from govreach.accounts.access import request_user, staff_login_required
@@ -37,17 +40,41 @@ from govreach.packs.forms import Form
 from govreach.packs.loader import Pack, text_in
 from govreach.packs.workflow import Transition, Workflow
 from govreach.web import selectors
-from govreach.web.apply import fees_due, money_text
-from govreach.web.pages import page_context, respond
+from govreach.web.apply import fees_due
+from govreach.web.pages import page_context, respond, site_languages
 from govreach.web.questions import answer_text, pages_shown, questions_shown
+from govreach.web.texts import DECISION_OUTCOMES
 
-TEXT_FIELDS = {
-    "report": ("Your report", "What you checked and found: documents, the register, the land."),
-    "notes": ("Notes", "What happened: who was heard, what they said, what was verified."),
-    "reason": ("Reasons for the decision", "In plain words the applicant will read: the facts and the law."),
+# Lazy: the words are read in the page's language when a page is drawn, not when this module is imported.
+TEXT_FIELDS: dict[str, tuple[Promise, Promise]] = {
+    "report": (
+        gettext_lazy("Your report"),
+        gettext_lazy("What you checked and found: documents, the register, the land."),
+    ),
+    "notes": (
+        gettext_lazy("Notes"),
+        gettext_lazy("What happened: who was heard, what they said, what was verified."),
+    ),
+    "reason": (
+        gettext_lazy("Reasons for the decision"),
+        gettext_lazy("In plain words the applicant will read: the facts and the law."),
+    ),
 }
-MODES = [(Hearing.Mode.IN_PERSON.value, "In person"), (Hearing.Mode.ONLINE.value, "Online")]
-OUTCOME_WORDS = {True: "Met", False: "Not met", None: "Not known yet"}
+# The fill-in wording of "Enter ..." for each text field (the label starts a sentence, this does not).
+TEXT_FIELD_ERRORS: dict[str, Promise] = {
+    "report": gettext_lazy("Enter your report"),
+    "notes": gettext_lazy("Enter notes"),
+    "reason": gettext_lazy("Enter reasons for the decision"),
+}
+MODES = [
+    (Hearing.Mode.IN_PERSON.value, gettext_lazy("In person")),
+    (Hearing.Mode.ONLINE.value, gettext_lazy("Online")),
+]
+OUTCOME_WORDS = {
+    True: gettext_lazy("Met"),
+    False: gettext_lazy("Not met"),
+    None: gettext_lazy("Not known yet"),
+}
 
 
 def _workflow(pack: Pack) -> Workflow:
@@ -64,7 +91,7 @@ def _workflow(pack: Pack) -> Workflow:
 def staff_queue(request: HttpRequest) -> HttpResponse:
     """The officer's cases, overdue first, filtered by state and area within their scope, with counts."""
     user = request_user(request)
-    context = page_context(request, ["en", "bn"])
+    context = page_context(request, site_languages())
     pack_ids = [p for p in selectors.staff_pack_ids(user) if _has_workflow(p)]
     context["pack_ids"] = pack_ids
     if not pack_ids:
@@ -199,7 +226,9 @@ def _action(
             for c in result.criteria
             if c.decision == decision and c.kind == "criterion" and c.outcome is not True
         ]
-        blocked = " ".join(reasons) or f"Its condition ({decision}) does not hold yet."
+        blocked = " ".join(reasons) or _("Its condition (%(decision)s) does not hold yet.") % {
+            "decision": decision
+        }
     fields: list[dict[str, Any]] = []
     prefix = transition.id
 
@@ -209,9 +238,9 @@ def _action(
     for need in transition.requires:
         name = f"{prefix}-{need}"
         if need in TEXT_FIELDS:
-            label, hint = TEXT_FIELDS[need]
+            label, hint = (str(text) for text in TEXT_FIELDS[need])
             if need == "reason":  # approve and reject sit side by side: each label must say which
-                label = f"Reasons to {text_in(transition.title, language).lower()}"
+                label = _("Reasons to %(step)s") % {"step": text_in(transition.title, language).lower()}
             fields.append(
                 {"kind": "textarea", "name": name, "label": label, "hint": hint, "value": value(name)}
             )
@@ -220,8 +249,10 @@ def _action(
                 {
                     "kind": "datetime",
                     "name": name,
-                    "label": "Date and time of the hearing",
-                    "hint": "Leave time to serve the notices. Date as YYYY-MM-DD, time as HH:MM (24-hour).",
+                    "label": _("Date and time of the hearing"),
+                    "hint": _(
+                        "Leave time to serve the notices. Date as YYYY-MM-DD, time as HH:MM (24-hour)."
+                    ),
                     "date": value(f"{name}-date"),
                     "time": value(f"{name}-time") or "10:00",
                     "min": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
@@ -233,7 +264,7 @@ def _action(
                 {
                     "kind": "radios",
                     "name": name,
-                    "label": "How the hearing is held",
+                    "label": _("How the hearing is held"),
                     "options": [
                         {"value": v, "label": label, "id": f"{name}-{i}", "checked": v == chosen}
                         for i, (v, label) in enumerate(MODES)
@@ -245,8 +276,8 @@ def _action(
                 {
                     "kind": "text",
                     "name": name,
-                    "label": "Place, or the link for an online hearing",
-                    "hint": "The office's address, or the video link the applicant will open.",
+                    "label": _("Place, or the link for an online hearing"),
+                    "hint": _("The office's address, or the video link the applicant will open."),
                     "value": value(name),
                 }
             )
@@ -321,6 +352,7 @@ def _case_context(
         decisions.append(
             {
                 "decision": decision,
+                "outcome": DECISION_OUTCOMES.get(decision.outcome, decision.get_outcome_display()),
                 "title": text_in(pack.ruleset.decisions[name].title, language) or name,
                 "criteria": _criteria(decision.rule_trace, name),
             }
@@ -346,7 +378,7 @@ def _case_context(
             if e.action in workflow.transitions
             else e.action.replace("_", " ").capitalize(),
             "actor": e.actor.get_username() if e.actor else "GovReach",
-            "for": "the applicant" if e.acting_for_id else "",
+            "for": bool(e.acting_for_id),
             "from": text_in(workflow.states[e.from_state].title, language)
             if e.from_state in workflow.states
             else e.from_state,
@@ -357,8 +389,6 @@ def _case_context(
         for e in application_timeline(application)
     ]
     fees = fees_due(pack, application, "application") + fees_due(pack, application, "approved")
-    for fee in fees:
-        fee["money"] = money_text(fee["amount"], fee["currency"])
     error_list = [(f["anchor"], f["error"]) for a in actions for f in a["fields"] if f["error"]]
     context.update(
         {
@@ -410,7 +440,7 @@ def _step_data(transition: Transition, post: QueryDict) -> tuple[dict[str, Any],
         if need == "hearing_at":
             day, time = post.get(f"{name}-date", "").strip(), post.get(f"{name}-time", "").strip()
             if not day:
-                errors[name] = "Enter the date of the hearing, for example 2026-03-14"
+                errors[name] = _("Enter the date of the hearing, for example 2026-03-14")
                 continue
             parsed = None
             for pattern in ("%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M"):
@@ -420,7 +450,7 @@ def _step_data(transition: Transition, post: QueryDict) -> tuple[dict[str, Any],
                 except ValueError:
                     continue
             if parsed is None:
-                errors[name] = (
+                errors[name] = _(
                     "Enter the hearing date as YYYY-MM-DD and the time as HH:MM, for example 2026-03-14 10:30"
                 )
                 continue
@@ -428,14 +458,16 @@ def _step_data(transition: Transition, post: QueryDict) -> tuple[dict[str, Any],
         elif need == "hearing_mode":
             mode = post.get(name, "")
             if mode not in Hearing.Mode.values:
-                errors[name] = "Select how the hearing is held: in person or online"
+                errors[name] = _("Select how the hearing is held: in person or online")
                 continue
             data[need] = mode
         else:
             text = post.get(name, "").strip()
             if not text:
-                label = TEXT_FIELDS.get(need, (need.replace("_", " "), ""))[0]
-                errors[name] = f"Enter {label[:1].lower()}{label[1:]}"
+                wording = TEXT_FIELD_ERRORS.get(need)
+                errors[name] = (
+                    str(wording) if wording else _("Enter %(field)s") % {"field": need.replace("_", " ")}
+                )
                 continue
             data[need] = text[:5000]
     return data, errors
@@ -451,7 +483,9 @@ def staff_case_act(request: HttpRequest, reference: str, transition_id: str) -> 
     workflow = _workflow(pack)
     transition = workflow.transitions.get(transition_id)
     if transition is None or transition not in case_allowed_transitions(application, user):
-        context = _case_context(request, application, refusal="You may not take this step on this case now.")
+        context = _case_context(
+            request, application, refusal=_("You may not take this step on this case now.")
+        )
         return respond(request, "web/staff/case.html", context, status=403)
     data, errors = _step_data(transition, request.POST)
     if errors:
@@ -475,9 +509,11 @@ def staff_case_act(request: HttpRequest, reference: str, transition_id: str) -> 
     except CaseError as exc:
         context = _case_context(request, application, refusal=f"{exc.message}. {exc.fix}".strip())
         return respond(request, "web/staff/case.html", context, status=409)
-    title = text_in(transition.title, "en")
-    note = " The applicant is told by SMS." if transition.notify else ""
-    messages.success(request, f"Done: {title}.{note}")
+    title = text_in(transition.title, translation.get_language() or "en")
+    done = _("Done: %(step)s.") % {"step": title}
+    if transition.notify:
+        done += " " + _("The applicant is told by SMS.")
+    messages.success(request, done)
     return redirect("web:staff_case", reference=application.reference)
 
 

@@ -62,6 +62,10 @@ UI: dict[str, Promise] = {
     "footer": _("GovReach: public services declared once, decided with an explanation."),
 }
 
+# The words for the cases' own codes, shown to citizens and officers in the page's language.
+DECISION_OUTCOMES: dict[str, Promise] = {"approved": _("Approved"), "rejected": _("Rejected")}
+PAYMENT_STATUSES: dict[str, Promise] = {"pending": _("Pending"), "paid": _("Paid"), "failed": _("Failed")}
+
 COUNTRIES: dict[str, Promise] = {
     "PT": _("Portugal"),
     "BD": _("Bangladesh"),

@@ -6,6 +6,8 @@ app_name = "web"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("services/<slug:pack_id>/", views.service, name="service"),
+    # The language switch in every page's header (POST, then back to the page).
+    path("language/", views.set_language, name="set_language"),
     # Applying, page by page; the same pages serve an intermediary acting for a citizen. A pack's page
     # ids never hold a hyphen, so the fixed steps (check-answers...) can never clash with them.
     path("services/<slug:pack_id>/apply/", apply.apply_start, name="apply_start"),

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
+from govreach.accounts.services import language_preference_set
 from govreach.catalogue import describe
 from govreach.catalogue.models import ServicePack
 from govreach.catalogue.selectors import (
@@ -23,7 +28,15 @@ from govreach.catalogue.selectors import (
 )
 from govreach.packs.workflow import Workflow
 from govreach.rules.text import format_value
-from govreach.web.language import DEFAULT_LANGUAGE, choose_language, language_name, text_and_language
+from govreach.web.formats import CURRENCIES, date_long_text, money_text, number_text
+from govreach.web.language import (
+    DEFAULT_LANGUAGE,
+    SESSION_KEY,
+    choose_language,
+    language_tag,
+    site_language,
+    text_and_language,
+)
 from govreach.web.texts import country_name, ui_language, ui_texts
 
 
@@ -42,16 +55,19 @@ def _page(request: HttpRequest, language: str, is_explicit: bool, available: lis
         # Pack texts are in ``language``; mark them when the page's own words fall back to English.
         "content_lang_attr": format_html(' lang="{}"', language) if language != ui_lang else "",
         "lang_query": f"?{urlencode({'lang': language})}" if is_explicit else "",
-        "language_links": [
-            {
-                "code": code,
-                "name": language_name(code),
-                "is_current": code == language,
-                "query": f"?lang={code}",
-            }
-            for code in available
-        ],
     }
+
+
+def _value_text(value: object, unit: str | None, language: str) -> str:
+    """A parameter's value and unit as the page's language writes them: an amount of money (a unit that
+    is an ISO 4217 currency) as money, other numbers with the language's separators and digits."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if unit and unit in CURRENCIES:
+            return money_text(value, unit, language)
+        text = number_text(value, language)
+    else:
+        text = format_value(value)
+    return f"{text} {unit}" if unit else text
 
 
 def _legal_basis(row: ServicePack, language: str) -> list[dict[str, Any]]:
@@ -117,13 +133,16 @@ def service(request: HttpRequest, pack_id: str) -> HttpResponse:
     context.update(
         {
             "today": today,
-            "parameters_title": ui["parameters"].format(date=today.isoformat()),
+            "parameters_title": ui["parameters"].format(date=date_long_text(today, context["page_lang"])),
             "inputs_intro": ui[
                 "inputs_person" if row.unit == ServicePack.Unit.PERSON else "inputs_household"
             ],
             "decisions": describe.decisions_of(pack, language),
             "parameters": [
-                {"info": p, "value": None if p.value is None else format_value(p.value)}
+                {
+                    "info": p,
+                    "value": None if p.value is None else _value_text(p.value, p.unit, context["page_lang"]),
+                }
                 for p in describe.parameters_on(pack, today, language)
             ],
             "unit_fields": unit_fields,
@@ -137,3 +156,20 @@ def service(request: HttpRequest, pack_id: str) -> HttpResponse:
         }
     )
     return _respond(request, "web/service.html", context)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponseBase:
+    """The language switch on every page: remember the choice, then go back to the page it was sent from.
+
+    Django's ``set_language`` checks ``next`` (a path on this site only) and sets this browser's cookie;
+    a signed-in person's choice is also stored with their account, so it follows them to any device and
+    into every message sent to them.
+    """
+    response = i18n.set_language(request)
+    language = site_language(request.POST.get("language"))
+    user = request.user
+    if language and isinstance(user, User) and user.is_authenticated:
+        language_preference_set(user=user, language=language_tag(language))
+        request.session[SESSION_KEY] = language
+    return response

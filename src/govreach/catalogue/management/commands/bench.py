@@ -24,7 +24,7 @@ class Command(BaseCommand):
     requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{eligibility,cycle}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{eligibility,cycle,api}")
         e = sub.add_parser("eligibility", help="households per second: compiled rules vs hand-written SQL")
         e.add_argument("--pack", default="pt-social-energy-tariff")
         e.add_argument("--households", type=int, default=1_000_000)
@@ -44,11 +44,18 @@ class Command(BaseCommand):
             help="every unit's outcome in the database too, or only new grants and ends",
         )
         c.add_argument("--database-url", default=None, help="run on this database (default: a new SQLite)")
+        a = sub.add_parser("api", help="requests per second: eligibility API vs /healthz/, through WSGI")
+        a.add_argument("--pack", default="pt-social-energy-tariff", help="a loaded pack's id")
+        a.add_argument("--requests", type=int, default=2000, help="requests per round and endpoint")
+        a.add_argument("--rounds", type=int, default=5, help="alternating rounds; the best counts")
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(highlight=False)
         if options["action"] == "cycle":
             self._cycle(console, options)
+            return
+        if options["action"] == "api":
+            self._api(console, options)
             return
         if options["pack"] not in SUPPORTED:
             raise CommandError(
@@ -123,3 +130,42 @@ class Command(BaseCommand):
             f"cycle/baseline {result.cycle_seconds / result.baseline_seconds:.1f}x"
         )
         console.print(f"outcomes {result.outcomes}")
+
+    def _api(self, console: Console, options: dict[str, Any]) -> None:
+        from django.core.wsgi import get_wsgi_application
+        from django.test.utils import override_settings
+
+        from govreach.api.bench import PT_HOUSEHOLD, bench_api
+        from govreach.catalogue.selectors import ServicePackNotFound, ServicePackUnavailable, active_pack
+
+        if options["requests"] < 1 or options["rounds"] < 1:
+            raise CommandError("--requests and --rounds must be at least 1")
+        if options["pack"] != "pt-social-energy-tariff":
+            raise CommandError("--pack: a request body exists for pt-social-energy-tariff only")
+        try:
+            active_pack(options["pack"])
+        except (ServicePackNotFound, ServicePackUnavailable):
+            # Checked here: otherwise every request of the run would log the same 503.
+            raise CommandError(f"load the pack first: govreach packs load packs/{options['pack']}") from None
+        if settings.DEBUG:
+            console.print("[yellow]DEBUG is on: Django records every query, which slows the API down[/]")
+        hosts = [h for h in settings.ALLOWED_HOSTS if not h.startswith(".") and h != "*"]
+        host = hosts[0] if hosts else "localhost"
+        # Plain HTTP stands for the TLS front end, as in loadtest/: no redirect to https.
+        with override_settings(ALLOWED_HOSTS=[host], SECURE_SSL_REDIRECT=False):
+            app = get_wsgi_application()
+            with console.status(f"{options['rounds']} rounds of {options['requests']:,} requests each"):
+                result = bench_api(
+                    app,
+                    pack_id=options["pack"],
+                    body=PT_HOUSEHOLD,
+                    host=host,
+                    requests=options["requests"],
+                    rounds=options["rounds"],
+                )
+        for name, codes in result.statuses.items():
+            if codes != {"200 OK"}:
+                raise CommandError(f"{name} answered {', '.join(sorted(codes))}: the figures mean nothing")
+        console.print(f"/healthz/: {result.healthz_rps:,.0f} requests/s (best of {result.rounds} rounds)")
+        console.print(f"eligibility API: {result.eligibility_rps:,.0f} requests/s (best of {result.rounds})")
+        self.stdout.write(f"ratio eligibility/healthz: {result.ratio:.2f}")

@@ -17,10 +17,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
+from govreach.audit.demo import step_audit
 from govreach.catalogue.selectors import ServicePackUnavailable, pack_for, service_pack_list
 from govreach.entitlements.demo import step_entitlements
+from govreach.feedback.demo import step_feedback
+from govreach.govstack.demo import step_govstack
 from govreach.outreach.demo import step_outreach
+from govreach.policy.demo import step_policy
 from govreach.programmes.demo import step_programmes
+from govreach.transparency.demo import step_transparency
 from govreach.web.demo import step_demo_accounts
 
 
@@ -106,6 +111,11 @@ SETUP_STEPS: list[Step] = [
     step_outreach,
     step_entitlements,
     step_programmes,
+    step_feedback,  # before transparency: its figures read the ratings and grievances
+    step_policy,
+    step_govstack,  # after the demo accounts: its land office acts as demo-ac-land
+    step_transparency,
+    step_audit,
     step_urls,
 ]
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 
 from govreach.packs.discovery import pack_folders
-from govreach.packs.loader import PackInvalid, check_pack, load_pack
+from govreach.packs.loader import PackInvalid, check_pack, load_pack, pack_versions
 from govreach.packs.schema import json_schema
 from govreach.packs.testing import run_pack_tests
 
@@ -68,9 +68,11 @@ class Command(BaseCommand):
 
     def run_test(self, paths: list[str], verbose: bool) -> None:
         passed = failed = 0
-        for folder in pack_folders(paths):
+        # Every kept version is tested too: a version awaiting approval must say what its law says.
+        loads = [(folder, v) for folder in pack_folders(paths) for v in (None, *pack_versions(folder))]
+        for folder, version in loads:
             try:
-                pack = load_pack(folder)
+                pack = load_pack(folder, version=version)
             except PackInvalid as exc:
                 raise CommandError(str(exc)) from None
             results = run_pack_tests(pack)
@@ -92,10 +94,13 @@ class Command(BaseCommand):
     def run_load(self, paths: list[str]) -> None:
         from govreach.catalogue.services import service_pack_load
 
+        # The pack's own files first (the first version of a pack is installed in force), then the
+        # versions it keeps, as drafts: none of them is in force before a second person approves it.
         for folder in pack_folders(paths):
-            try:
-                pack = load_pack(folder)
-            except PackInvalid as exc:
-                raise CommandError(str(exc)) from None
-            record = service_pack_load(pack=pack)
-            self.console.print(f"loaded {record.pack_id} {record.version}")
+            for version in (None, *pack_versions(folder)):
+                try:
+                    pack = load_pack(folder, version=version)
+                except PackInvalid as exc:
+                    raise CommandError(str(exc)) from None
+                record = service_pack_load(pack=pack)
+                self.console.print(f"loaded {record.pack_id} {record.version} ({record.state})")
