@@ -71,6 +71,7 @@ class CycleBench:
     generated_seconds: float | None
     outcomes: dict[str, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0  # user + system time of the cycle process
+    step_cpu_seconds: dict[str, float] = field(default_factory=dict)  # user + system time of each step
     load_average: tuple[float, float] = (0.0, 0.0)  # one-minute load average before and after the cycle
 
 
@@ -134,6 +135,7 @@ def bench_cycle(
         load_after = os.getloadavg()[0]
         figures: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
     steps = {name: float(info.get("seconds", 0.0)) for name, info in figures["steps"].items()}
+    step_cpu = {name: float(info.get("cpu_seconds", 0.0)) for name, info in figures["steps"].items()}
     return CycleBench(
         households=households,
         units=int(figures["report"].get("units", 0)),
@@ -145,4 +147,5 @@ def bench_cycle(
         outcomes=dict(figures["report"].get("outcomes", {})),
         cpu_seconds=(cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
         load_average=(load_before, load_after),
+        step_cpu_seconds=step_cpu,
     )

@@ -115,7 +115,8 @@ class Command(BaseCommand):
             console.print(f"population of {result.households:,} households in {generated:.1f} s")
         console.print(f"cycle of {result.units:,} supply points (write.outcomes={options['outcomes']})")
         for name, seconds in result.steps.items():
-            console.print(f"  {name:<8} {seconds:8.1f} s")
+            cpu = result.step_cpu_seconds.get(name, 0.0)
+            console.print(f"  {name:<8} {seconds:8.1f} s (CPU {cpu:.1f} s)")
         console.print(f"  {'total':<8} {result.cycle_seconds:8.1f} s (process, start to end)")
         console.print(
             f"throughput {result.units / result.cycle_seconds:,.0f} supply points/s; "
