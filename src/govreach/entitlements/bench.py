@@ -2,13 +2,16 @@
 
 The cycle runs in a child process on its own database and cycles folder (never the working one); this
 process samples the resident memory of itself and its children, and times a plain DuckDB scan and join
-of the same registries as the baseline measured in the same run.
+of the same registries as the baseline measured in the same run. On a shared machine the wall times
+depend on the others' load: the load average around the cycle and the cycle's own CPU time are kept
+with the figures.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -67,6 +70,9 @@ class CycleBench:
     baseline_seconds: float
     generated_seconds: float | None
     outcomes: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # user + system time of the cycle process
+    step_cpu_seconds: dict[str, float] = field(default_factory=dict)  # user + system time of each step
+    load_average: tuple[float, float] = (0.0, 0.0)  # one-minute load average before and after the cycle
 
 
 def baseline_scan_join(registries: Path, threads: int = 2) -> float:
@@ -119,12 +125,17 @@ def bench_cycle(
         result = home / "cycle.json"
         run = [*govreach, "cycle", "--skip-checks", "run", pack, "--on", on, "--registries", str(registries)]
         run += ["--outcomes", outcomes, "--drop-workdir", "--json", str(result), "--quiet"]
+        load_before = os.getloadavg()[0]
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with PeakMemory() as memory:
             started = time.perf_counter()
             subprocess.run(run, env=env, check=True)  # noqa: S603
             elapsed = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_after = os.getloadavg()[0]
         figures: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
     steps = {name: float(info.get("seconds", 0.0)) for name, info in figures["steps"].items()}
+    step_cpu = {name: float(info.get("cpu_seconds", 0.0)) for name, info in figures["steps"].items()}
     return CycleBench(
         households=households,
         units=int(figures["report"].get("units", 0)),
@@ -134,4 +145,7 @@ def bench_cycle(
         baseline_seconds=baseline,
         generated_seconds=generated,
         outcomes=dict(figures["report"].get("outcomes", {})),
+        cpu_seconds=(cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
+        load_average=(load_before, load_after),
+        step_cpu_seconds=step_cpu,
     )

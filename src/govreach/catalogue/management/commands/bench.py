@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -114,11 +115,16 @@ class Command(BaseCommand):
             console.print(f"population of {result.households:,} households in {generated:.1f} s")
         console.print(f"cycle of {result.units:,} supply points (write.outcomes={options['outcomes']})")
         for name, seconds in result.steps.items():
-            console.print(f"  {name:<8} {seconds:8.1f} s")
+            cpu = result.step_cpu_seconds.get(name, 0.0)
+            console.print(f"  {name:<8} {seconds:8.1f} s (CPU {cpu:.1f} s)")
         console.print(f"  {'total':<8} {result.cycle_seconds:8.1f} s (process, start to end)")
         console.print(
             f"throughput {result.units / result.cycle_seconds:,.0f} supply points/s; "
             f"peak memory {result.peak_bytes / 2**30:.2f} GiB (with child processes)"
+        )
+        console.print(
+            f"cycle CPU time {result.cpu_seconds:.1f} s on {os.cpu_count()} cores; load average "
+            f"{result.load_average[0]:.2f} before, {result.load_average[1]:.2f} after"
         )
         console.print(
             f"baseline: DuckDB scan and join of customers and tax {result.baseline_seconds:.1f} s; "
