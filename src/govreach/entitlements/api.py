@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
@@ -68,7 +68,7 @@ def _token(request: HttpRequest) -> PartnerToken:
 
 
 @router.post("/customer-lists", response={201: UploadOut}, summary="Send the supplier's customer list (CSV)")
-def customer_list_post(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, UploadOut]:
+def customer_list_post(request: HttpRequest, file: File[UploadedFile]) -> Status[UploadOut]:
     """Replace this supplier's customers for the next cycle with a CSV of the documented columns.
 
     Columns: cpe, national_id, given_name, family_name, address, postcode, area_code, power_kva, voltage,
@@ -90,12 +90,15 @@ def customer_list_post(request: HttpRequest, file: File[UploadedFile]) -> tuple[
             for p in exc.problems
         ]
         raise ProblemsError(422, exc.detail, problems) from None
-    return 201, UploadOut(
-        upload=upload.pk,
-        supplier_id=token.partner.supplier_id,
-        rows=upload.rows,
-        received_at=upload.created_at,
-        used_from="the next cycle",
+    return Status(
+        201,
+        UploadOut(
+            upload=upload.pk,
+            supplier_id=token.partner.supplier_id,
+            rows=upload.rows,
+            received_at=upload.created_at,
+            used_from="the next cycle",
+        ),
     )
 
 
