@@ -36,22 +36,12 @@ from locust.exception import RescheduleTask
 from PIL import Image
 from requests.adapters import HTTPAdapter
 
+from govreach.api.bench import PT_HOUSEHOLD
+
 PACK = "bd-land-mutation"
 APPLY = f"/services/{PACK}/apply/"
 ELIGIBILITY = "/api/v1/services/pt-social-energy-tariff/eligibility"
-ELIGIBILITY_BODY = {
-    "unit": {
-        "contract": {
-            "own_name": True,
-            "domestic": True,
-            "permanent_home": True,
-            "voltage": "BTN",
-            "power_kva": 3.45,
-        },
-        "household": {"income_eur": 5808},
-    },
-    "on": "2016-03-01",
-}
+ELIGIBILITY_BODY = PT_HOUSEHOLD  # the same household `govreach bench api` asks about
 PAGES: dict[str, dict[str, str]] = {
     "applicant": {
         "q-applicant_name": "Rahima Begum",

@@ -19,6 +19,7 @@ from govreach.entitlements.config import CycleConfig
 from govreach.entitlements.engines import SqlDialect, free, view
 from govreach.rules import compile_batch
 from govreach.rules.compile import column_for_criterion, column_for_decision
+from govreach.rules.diff import leaf_ids
 from govreach.rules.model import Criterion, Group, Node, RuleSet
 
 _ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñ"
@@ -546,21 +547,6 @@ def decide_tables(ctx: StepContext) -> list[tuple[str, str]]:
 
 
 # -- (e) compare ------------------------------------------------------------------------------------------
-def decision_leaves(ruleset: RuleSet, decision: str) -> list[str]:
-    """Leaf criterion ids of ``decision`` in tree order: the letters of a decision key."""
-    out: list[str] = []
-
-    def visit(node: Node) -> None:
-        if isinstance(node, Criterion):
-            out.append(node.id)
-        else:
-            for child in node.children:
-                visit(child)
-
-    visit(ruleset.decisions[decision].root)
-    return out
-
-
 def decision_nodes(ruleset: RuleSet, decision: str) -> list[str]:
     """Ids of every criterion and group under ``decision``'s root, in tree order (the root excluded)."""
     out: list[str] = []
@@ -589,7 +575,7 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
     """Each unit against the entitlements in force: new grant, continuing, ended, refused kept, ..."""
     cfg, rs = ctx.config, ctx.ruleset
     decision = f"d.{column_for_decision(cfg.decision)}"
-    leaves = decision_leaves(rs, cfg.decision)
+    leaves = leaf_ids(rs, cfg.decision)
     failing = ", ".join(
         f"CASE WHEN NOT d.{column_for_criterion(c)} THEN {_lit(c)} "
         f"WHEN d.{column_for_criterion(c)} IS NULL THEN {_lit('?' + c)} END"
@@ -663,7 +649,7 @@ def _json_text(value: str) -> str:
 
 def last_decision_json(ctx: StepContext) -> str:
     """SQL for ``json.dumps`` of an entitlement's last decision: cycle, date, decision and its criteria."""
-    leaves = decision_leaves(ctx.ruleset, ctx.config.decision)
+    leaves = leaf_ids(ctx.ruleset, ctx.config.decision)
     letters = [
         f"{_lit(json.dumps(c) + ': ')}, CASE substr(decision_key, {i + 1}, 1) WHEN 't' THEN 'true' "
         "WHEN 'f' THEN 'false' ELSE 'null' END"

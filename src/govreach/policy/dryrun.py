@@ -178,8 +178,7 @@ def _run(
     changes: list[UnitChange] = []
     for row in rows:
         change = change_of(row["was"], row["now"])
-        if change is None:  # pragma: no cover - the WHERE clause selects only changed units
-            continue
+        assert change is not None, "the WHERE clause selects only units whose decision changed"
         was: dict[str, Any] = {c: row[f"b_{c}"] for c in leaves_before}
         now: dict[str, Any] = {c: row[f"a_{c}"] for c in leaves_after}
         changes.append(
