@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkMismatch
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement
+from govreach.entitlements.selectors import cycle_mismatches
 from govreach.entitlements.services import cycle_run
 from govreach.population import generate_population
 
@@ -91,8 +92,8 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
             CycleOutcome.objects.values_list("cycle__decided_on", "unit_key", "outcome", "failing_criteria")
         ),
         "mismatches": sorted(
-            LinkMismatch.objects.values_list(
-                "cycle__decided_on", "customer_record_id", "kind", "supply_point_code"
-            )
+            (cycle.decided_on, m["record_id"], m["kind"], m["cpe"], m["link_method"], m["is_carried"])
+            for cycle in Cycle.objects.all()
+            for m in cycle_mismatches(cycle)
         ),
     }

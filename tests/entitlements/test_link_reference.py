@@ -21,7 +21,7 @@ import pytest
 from govreach.entitlements import steps
 from govreach.entitlements.config import CycleConfig, load_cycle_config
 from govreach.entitlements.engines import Free, SqlDialect, View, is_scratch
-from govreach.entitlements.models import LinkMismatch
+from govreach.entitlements.selectors import cycle_mismatches
 from govreach.entitlements.services import cycle_run, cycles_dir, pack_path
 from govreach.packs.loader import load_pack
 from govreach.population import generate_population
@@ -174,11 +174,7 @@ def test_links_and_mismatch_kinds_are_those_of_the_straightforward_reference(
 
     links = pq.read_table(cycles_dir() / str(cycle.pk) / "prev_links.parquet").to_pylist()
     assert {r["cpe"]: (r["tax_household_id"], r["link_method"]) for r in links} == expected_links
-    kinds = set(
-        LinkMismatch.objects.filter(cycle=cycle).values_list(
-            "customer_record_id", "supply_point_code", "kind"
-        )
-    )
+    kinds = {(m["record_id"], m["cpe"], m["kind"]) for m in cycle_mismatches(cycle)}
     assert kinds == expected_kinds
     # The population exercises every rule and kind the reference knows.
     assert {method for _, method in expected_links.values()} == {

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from govreach.entitlements.services import KILL_AFTER_ENV
@@ -17,7 +18,6 @@ TABLES = {
     "entitlements_entitlement": "unit_key, household_key, status, valid_from, valid_to, granted_in_id, ended_in_id, "
     "end_reason, last_decision, decision_key",
     "entitlements_cycleoutcome": "cycle_id, unit_key, household_key, outcome, failing_criteria, area_code",
-    "entitlements_linkmismatch": "cycle_id, customer_record_id, supply_point_code, kind, details",
     "entitlements_cycle": "pack_id, decided_on, status, counts, report",
 }
 
@@ -42,9 +42,18 @@ def _govreach(home: Path, *args: str, kill_after: str | None = None) -> subproce
     )
 
 
+# The cycle's store (outside the database): every unit's outcome and every link mismatch, as written.
+STORE_FILES = ("outcomes.parquet", "mismatches.parquet")
+
+
 def _state(home: Path) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(home / "db.sqlite3") as db:
-        return {t: sorted(db.execute(f"SELECT {cols} FROM {t}").fetchall()) for t, cols in TABLES.items()}
+        state = {t: sorted(db.execute(f"SELECT {cols} FROM {t}").fetchall()) for t, cols in TABLES.items()}
+    for name in STORE_FILES:
+        [path] = (home / "cycles").glob(f"*/{name}")
+        rows = pq.read_table(path).to_pylist()
+        state[name] = [tuple(row.values()) for row in rows]
+    return state
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +87,7 @@ def uninterrupted(
     assert done.returncode == 0, done.stderr
     state = _state(straight)
     assert state["entitlements_entitlement"]
+    assert state["mismatches.parquet"]
     return state
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from govreach.entitlements.engines import spark_session
-from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkMismatch
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement
 from govreach.entitlements.services import cycle_run
 from govreach.population import generate_population
 
@@ -34,7 +34,6 @@ def small_population(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _forget_cycles() -> None:
-    LinkMismatch.objects.all().delete()
     CycleOutcome.objects.all().delete()
     Entitlement.objects.all().delete()
     Cycle.objects.all().delete()

@@ -1,8 +1,10 @@
 """Reads of the entitlements app: the entitlements in force as Arrow, a cycle's report and outcomes.
 
-Every unit's outcome of a cycle lives in the cycle's own store, ``<cycles>/<cycle id>/outcomes.parquet``
-(sorted by unit, written by the report step); the database holds entitlements, mismatches, the report
-and, per the pack's ``write.outcomes``, every unit's CycleOutcome (``all``) or only new grants and ends.
+Every unit's outcome of a cycle and every link mismatch live in the cycle's own store,
+``<cycles>/<cycle id>/outcomes.parquet`` (sorted by unit) and ``mismatches.parquet`` (sorted by supply
+point), written by the report step; the database holds the entitlements, the report (with the counts of
+mismatches per kind) and, per the pack's ``write.outcomes``, every unit's CycleOutcome (``all``) or only
+new grants and ends.
 """
 
 from __future__ import annotations
@@ -167,6 +169,33 @@ def cycle_outcome(cycle: Cycle, unit_key: str) -> dict[str, Any] | None:
 def cycle_outcomes_arrow(cycle: Cycle, columns: list[str] | None = None) -> pa.Table:
     """Every unit's outcome in ``cycle`` as Arrow (the audit view of a whole cycle)."""
     return pq.read_table(cycle_outcomes_path(cycle), columns=columns)
+
+
+def cycle_mismatches_path(cycle: Cycle) -> Path:
+    """Where the link mismatches of ``cycle`` live: Parquet by supply point, in the cycles folder."""
+    from govreach.entitlements.services import MISMATCHES_FILE, cycles_dir
+
+    return cycles_dir() / str(cycle.pk) / MISMATCHES_FILE
+
+
+def cycle_mismatches(cycle: Cycle, *, supply_point_code: str | None = None) -> list[dict[str, Any]]:
+    """The link mismatches of ``cycle`` (of one supply point when given), in the store's order.
+
+    Each is a dict: ``record_id`` (the supplier's customer record), ``cpe``, ``supplier_id``, ``kind``,
+    ``link_method`` and ``tax_household_id`` (how the record was linked in the end, if it was) and
+    ``is_carried`` (a mismatch of an unchanged contract, carried from the previous cycle). Empty for a
+    cycle not completed yet.
+    """
+    path = cycle_mismatches_path(cycle)
+    if not path.exists():
+        return []
+    where, params = "", {"path": str(path)}
+    if supply_point_code is not None:
+        where, params["cpe"] = " WHERE cpe = $cpe", supply_point_code
+    with duckdb.connect() as con:
+        table = con.sql(f"SELECT * FROM read_parquet($path){where}", params=params).to_arrow_table()  # noqa: S608
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
 
 
 def cycle_latest_completed(pack_id: str) -> Cycle | None:

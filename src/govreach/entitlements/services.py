@@ -27,7 +27,7 @@ from govreach.audit.log import audit_record
 from govreach.entitlements import steps
 from govreach.entitlements.config import CycleConfig, load_cycle_config
 from govreach.entitlements.engines import DuckDBEngine, Engine, SparkEngine, spark_session
-from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkCorrection, LinkMismatch
+from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement, LinkCorrection
 from govreach.entitlements.selectors import entitlements_in_force_arrow, pilot_kept_arrow
 from govreach.packs.loader import Pack, load_pack
 
@@ -141,9 +141,17 @@ PREVIOUS_SCHEMAS = {
         ]
     ),
 }
-# Written by the report step under ``cycles_dir()/<cycle id>/``: what the next cycle reuses, and every
-# unit's outcome (sorted by unit), which stays out of the database (see selectors.cycle_outcome).
+# Written by the report step under ``cycles_dir()/<cycle id>/``: what the next cycle reuses, every
+# unit's outcome (sorted by unit) and every link mismatch with its kind (sorted by supply point), which
+# stay out of the database (see selectors.cycle_outcome and selectors.cycle_mismatches).
 OUTCOMES_FILE = "outcomes.parquet"
+MISMATCHES_FILE = "mismatches.parquet"
+# The file of the previous cycle's store each ``prev_*`` table is read from.
+PREVIOUS_FILES = {
+    "prev_links": "prev_links.parquet",
+    "prev_members": "prev_members.parquet",
+    "prev_mismatches": MISMATCHES_FILE,
+}
 _EXPORTS = {
     "outcomes": "SELECT unit_id AS unit_key, household_key, supplier_id, area_code, link_method, outcome, "
     "is_granted, failing_criteria, decision_key, end_reason, backdated_from, entitlement_id, in_force_status "
@@ -153,9 +161,8 @@ _EXPORTS = {
     "link_method, household_income_eur FROM links",
     "prev_members": "SELECT tax_household_id, person_key, national_id, name_key, birth_date, income_eur "
     "FROM tax_members",
-    "prev_mismatches": "SELECT record_id, cpe, supplier_id, kind, link_method, tax_household_id "
-    "FROM mismatches "
-    "WHERE kind <> 'duplicate_supply_point'",
+    "mismatches": "SELECT record_id, cpe, supplier_id, kind, link_method, tax_household_id, is_carried "
+    "FROM mismatches ORDER BY cpe, record_id, kind, is_carried",
 }
 
 
@@ -243,7 +250,7 @@ def _step_read(run: _Run) -> dict[str, int]:
         run.progress.advance(1)
     previous = run.cycle.previous
     for table, schema in PREVIOUS_SCHEMAS.items():
-        path = cycles_dir() / str(previous.pk) / f"{table}.parquet" if previous else None
+        path = cycles_dir() / str(previous.pk) / PREVIOUS_FILES[table] if previous else None
         if path is not None and path.exists():
             rows[table] = run.engine.load_parquet(table, path, schema.names)
         else:
@@ -306,10 +313,6 @@ _INSERTS: dict[str, tuple[type[Any], list[str]]] = {
     "outcome_plan": (
         CycleOutcome,
         ["cycle_id", "unit_key", "household_key", "outcome", "failing_criteria", "area_code"],
-    ),
-    "mismatch_plan": (
-        LinkMismatch,
-        ["cycle_id", "customer_record_id", "supply_point_code", "supplier_id", "kind", "details"],
     ),
 }
 # Updates of entitlements in force: the plan table's columns (``id`` last), then the SET clause with
@@ -392,7 +395,7 @@ def _copy_rows(table: str, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _step_write(run: _Run) -> dict[str, int]:
-    """Grants, outcomes of changed units, ends, refreshes and mismatches, in batches.
+    """Grants, outcomes of changed units, ends and refreshes, in batches.
 
     Each batch and its checkpoint commit in one transaction, so a resumed write starts at the first
     batch not committed; inserts ignore rows already there and updates touch only active entitlements,

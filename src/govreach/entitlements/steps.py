@@ -375,7 +375,7 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
     arms.append(
         "SELECT m.record_id, m.cpe, m.supplier_id, m.kind, m.link_method, m.tax_household_id, true AS is_carried "
         "FROM prev_mismatches m JOIN tmp_contracts c ON c.cpe = m.cpe AND c.record_id = m.record_id "
-        "AND NOT c.is_rechecked"
+        "AND NOT c.is_rechecked WHERE m.kind <> 'duplicate_supply_point'"
     )
     mismatches = "\nUNION ALL\n".join(arms)
     # Scratch tables are freed as soon as nothing further reads them: at national scale they are the
@@ -630,9 +630,10 @@ def compare_tables(ctx: StepContext) -> list[tuple[str, str]]:
 
 # What the write step sends to the database, one table per statement: only what changed. Each row is
 # the statement's parameters in order (dates as ISO text, JSON as text), numbered by ``seq`` so that a
-# resumed write knows which batches are done. Every unit's outcome stays in ``plan`` (exported to
-# Parquet by the report step), not in the database.
-WRITE_TABLES = ("grant_plan", "outcome_plan", "end_plan", "refresh_plan", "mismatch_plan")
+# resumed write knows which batches are done. Every unit's outcome stays in ``plan`` and every link
+# mismatch in ``mismatches`` (both exported to the cycle's Parquet store by the report step), not in the
+# database: at national scale they are millions of rows nobody changes.
+WRITE_TABLES = ("grant_plan", "outcome_plan", "end_plan", "refresh_plan")
 
 
 def _json_bool(value: str) -> str:
@@ -667,7 +668,7 @@ def last_decision_json(ctx: StepContext) -> str:
 
 
 def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
-    """The rows the write step sends: grants, outcomes of changed units, ends, refreshes and mismatches."""
+    """The rows the write step sends: grants, outcomes of changed units, ends and refreshes."""
     on, t = _date(ctx.decided_on), ctx.dialect.text()
     last = last_decision_json(ctx)
     since = f"coalesce(backdated_from, {on})"
@@ -696,16 +697,6 @@ def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
                entitlement_id AS id
         FROM plan WHERE outcome NOT IN ('new_grant', 'ended') AND in_force_status = 'active' AND {has_key}
             AND (in_force_key IS NULL OR decision_key <> in_force_key)"""
-    details = (
-        f"concat('{{\"linked_by\": ', {_json_text('link_method')}, ', \"tax_household\": ', "
-        f"{_json_text('tax_household_id')}, ', \"carried_from_previous_cycle\": ', "
-        "CASE WHEN is_carried THEN 'true' ELSE 'false' END, '}')"
-    )
-    mismatch_plan = f"""
-        SELECT row_number() OVER (ORDER BY cpe, record_id, kind, is_carried) AS seq, {int(ctx.cycle_id)} AS cycle_id,
-               record_id AS customer_record_id, cpe AS supply_point_code, coalesce(supplier_id, '') AS supplier_id,
-               kind, {details} AS details
-        FROM mismatches"""
     # Views: the write step reads each once (again from its first batch not sent, when resumed; the
     # numbering is over unique keys, so the same rows get the same numbers).
     return [
@@ -713,5 +704,4 @@ def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
         ("outcome_plan", view(outcome_plan)),
         ("end_plan", view(end_plan)),
         ("refresh_plan", view(refresh_plan)),
-        ("mismatch_plan", view(mismatch_plan)),
     ]
