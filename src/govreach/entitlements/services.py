@@ -14,6 +14,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -175,6 +176,8 @@ class _Run:
     context: steps.StepContext
     registries: Path
     progress: CycleProgress
+    # The report step's exports to the cycle's store, when started beside the write step.
+    exports: Future[None] | None = None
 
 
 def cycles_dir() -> Path:
@@ -415,8 +418,9 @@ def _step_write(run: _Run) -> dict[str, int]:
         done = int(state.get(key, 0))
         cols = ", ".join(_write_columns(table))
         query = f"SELECT {cols} FROM {table} WHERE seq > {done * batch_rows} ORDER BY seq"  # noqa: S608
+        # Each batch's time includes reading it from the engine.
+        started, cpu_started = time.perf_counter(), time.process_time()
         for batch_no, rows in enumerate(run.engine.fetch_batches(query, batch_rows), start=done):
-            started, cpu_started = time.perf_counter(), time.process_time()
             with transaction.atomic():
                 _write_rows(table, rows)
                 state[key] = batch_no + 1
@@ -426,16 +430,31 @@ def _step_write(run: _Run) -> dict[str, int]:
                 run.cycle.save(update_fields=["steps"])
             run.progress.advance(len(rows))
             _kill_hook(f"write:{table}:{batch_no + 1}")
+            started, cpu_started = time.perf_counter(), time.process_time()
     return {}
+
+
+def _export_store(run: _Run) -> None:
+    """Every unit's outcome, the mismatches and what the next cycle reuses, to the cycle's store.
+
+    They read only the link and compare steps' tables, which the write step does not change: on DuckDB
+    they run beside the write step (its own threads, while the write step's one thread sends rows to
+    the database), each file replaced as a whole, so a resumed cycle simply writes them again.
+    """
+    out = cycles_dir() / str(run.cycle.pk)
+    for name, sql in _EXPORTS.items():
+        run.engine.export_select(sql, out / f"{name}.parquet")
 
 
 def _step_report(run: _Run) -> dict[str, int]:
     from govreach.entitlements.selectors import cycle_report_from_engine
 
     report = cycle_report_from_engine(run.engine, run.cycle)
-    out = cycles_dir() / str(run.cycle.pk)
-    for name, sql in _EXPORTS.items():
-        run.engine.export_select(sql, out / f"{name}.parquet")
+    if run.exports is not None:
+        run.exports.result()
+        run.engine.share_cores_with_writes(False)
+    else:
+        _export_store(run)
     run.cycle.report = report
     run.cycle.counts = dict(report["outcomes"])
     return {}
@@ -589,25 +608,34 @@ def _run_steps(run: _Run) -> None:
             raise CycleError(f"cycle {cycle.pk}: working tables lost during the write step; cannot resume")
         for name in steps.STEP_NAMES[steps.STEP_NAMES.index(first_lost) :]:
             cycle.steps.pop(name, None)
-    for name in steps.STEP_NAMES:
-        if name in cycle.steps and name != "write":
-            continue
-        if name == "write" and "write" in cycle.steps and cycle.steps["write"].get("finished"):
-            continue
-        total = _STEP_SIZES.get(name)
-        if name == "write":
-            compared = cycle.steps["compare"]["rows"]
-            total = sum(int(compared.get(table, 0)) for table in steps.WRITE_TABLES)
-        run.progress.step(name, total)
-        started, cpu_started = time.perf_counter(), time.process_time()
-        if name == "write":
-            _step_write(run)
-            cycle.steps["write"]["finished"] = True
-            cycle.save(update_fields=["steps"])
-            _kill_hook("write")
-            continue
-        rows = _STEPS[name](run)
-        _checkpoint(run, name, started, cpu_started, rows)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cycle-exports") as beside:
+        for name in steps.STEP_NAMES:
+            _run_step(run, name, beside)
+
+
+def _run_step(run: _Run, name: str, beside: ThreadPoolExecutor) -> None:
+    cycle = run.cycle
+    if name in cycle.steps and name != "write":
+        return
+    if name == "write" and cycle.steps.get("write", {}).get("finished"):
+        return
+    total = _STEP_SIZES.get(name)
+    if name == "write":
+        compared = cycle.steps["compare"]["rows"]
+        total = sum(int(compared.get(table, 0)) for table in steps.WRITE_TABLES)
+    run.progress.step(name, total)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if name == "write":
+        if run.engine.exports_beside_writes:
+            run.engine.share_cores_with_writes(True)
+            run.exports = beside.submit(_export_store, run)
+        _step_write(run)
+        cycle.steps["write"]["finished"] = True
+        cycle.save(update_fields=["steps"])
+        _kill_hook("write")
+        return
+    rows = _STEPS[name](run)
+    _checkpoint(run, name, started, cpu_started, rows)
 
 
 def _remove_workdir(path: Path) -> None:
