@@ -24,7 +24,8 @@ from tests.browser import site
 
 from govreach.cases.models import Application
 from govreach.entitlements.contest import CONTESTABLE_OUTCOMES, review_open
-from govreach.entitlements.models import CycleOutcome, EntitlementPerson
+from govreach.entitlements.models import Cycle, EntitlementPerson
+from govreach.entitlements.selectors import cycle_outcomes_query
 from govreach.notify.models import OutboxMessage
 from govreach.outreach.models import Visit
 from govreach.programmes.models import ClassGroup, Cohort, Registration, Score, Session
@@ -235,13 +236,22 @@ def _review_for_reviewer() -> int:
     from govreach.entitlements.contest import cycle_customers_snapshot
     from govreach.registry.models import Person
 
-    for outcome in CycleOutcome.objects.filter(outcome__in=CONTESTABLE_OUTCOMES).order_by("pk")[:200]:
-        snapshot = cycle_customers_snapshot(outcome.cycle)
+    contestable = [
+        (cycle, row["unit_key"])
+        for cycle in Cycle.objects.filter(status=Cycle.Status.COMPLETED).order_by("pk")
+        for row in cycle_outcomes_query(
+            cycle,
+            "SELECT unit_key FROM outcomes WHERE list_contains($kinds, outcome) ORDER BY unit_key LIMIT 200",
+            {"kinds": [str(kind) for kind in CONTESTABLE_OUTCOMES]},
+        )
+    ]
+    for cycle, unit_key in contestable:
+        snapshot = cycle_customers_snapshot(cycle)
         rows = (
             duckdb.connect()
             .execute(
                 "SELECT DISTINCT national_id FROM read_parquet(?) WHERE cpe = ? AND national_id IS NOT NULL",
-                [snapshot.as_posix(), outcome.unit_key],
+                [snapshot.as_posix(), unit_key],
             )
             .fetchall()
         )
@@ -256,9 +266,7 @@ def _review_for_reviewer() -> int:
             account = CitizenAccount.objects.create(
                 user=user, phone=f"+35191{person.pk:07d}", preferred_language="en", person=person
             )
-        return review_open(
-            account=account, supply_point_code=outcome.unit_key, grounds="My address is wrong."
-        ).pk
+        return review_open(account=account, supply_point_code=unit_key, grounds="My address is wrong.").pk
     raise AssertionError("the demo cycle refused no supply point of a registry person: no review to check")
 
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement
-from govreach.entitlements.selectors import cycle_mismatches
+from govreach.entitlements.selectors import cycle_mismatches, cycle_outcomes_query
 from govreach.entitlements.services import cycle_run
 from govreach.population import generate_population
 
@@ -88,7 +88,13 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
                 "refusal_channel",
             )
         ),
+        # Every unit's outcome (the cycle's store), and the outcomes the database holds (the changes).
         "outcomes": sorted(
+            (cycle.decided_on, r["unit_key"], r["outcome"], r["failing_criteria"])
+            for cycle in Cycle.objects.all()
+            for r in cycle_outcomes_query(cycle, "SELECT unit_key, outcome, failing_criteria FROM outcomes")
+        ),
+        "outcome_rows": sorted(
             CycleOutcome.objects.values_list("cycle__decided_on", "unit_key", "outcome", "failing_criteria")
         ),
         "mismatches": sorted(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from govreach.entitlements.models import Cycle, CycleOutcome, LinkCorrection
+from govreach.entitlements.models import Cycle, LinkCorrection
+from govreach.entitlements.selectors import cycle_outcome
 
 from .conftest import FIRST_ON, PACK, SECOND_ON, query
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _household_of(cpe: str, cycle: Cycle) -> str:
-    return CycleOutcome.objects.get(cycle=cycle, unit_key=cpe).household_key
+    outcome = cycle_outcome(cycle, cpe)
+    assert outcome is not None
+    return str(outcome["household_key"])
 
 
 def test_a_hand_fixed_link_is_used_by_the_next_cycles(

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from govreach.accounts.access import SESSION_STAFF_VERIFIED
 from govreach.accounts.models import StaffAssignment
-from govreach.entitlements.models import CycleOutcome, Entitlement
+from govreach.entitlements.models import Entitlement
 from govreach.entitlements.refusals import entitlement_refuse_by_sms
+from govreach.entitlements.selectors import cycle_outcome
 from govreach.notify.models import OutboxMessage
 from govreach.registry.models import Area
 
@@ -46,7 +47,7 @@ def _kept_after_next_cycle(registries: Path, entitlement: Entitlement, channel: 
     second = first_cycle(registries, SECOND_ON)
     entitlement.refresh_from_db()
     assert entitlement.status == "refused" and entitlement.refusal_channel == channel
-    assert CycleOutcome.objects.get(cycle=second, unit_key=entitlement.unit_key).outcome == "refused_kept"
+    assert (cycle_outcome(second, entitlement.unit_key) or {}).get("outcome") == "refused_kept"
     assert not Entitlement.objects.filter(unit_key=entitlement.unit_key, status="active").exists()
 
 

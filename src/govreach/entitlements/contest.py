@@ -34,7 +34,7 @@ from govreach.entitlements.models import (
 )
 from govreach.entitlements.notifications import Contact, contact_for, notice_send
 from govreach.entitlements.partners import PACK_ID, cycle_customers_snapshot
-from govreach.entitlements.selectors import cycle_latest_completed
+from govreach.entitlements.selectors import cycle_latest_completed, cycle_outcome
 from govreach.entitlements.services import pack_path
 from govreach.notify.services import InvalidRecipient, outbox_enqueue
 from govreach.packs.workflow import Workflow
@@ -97,10 +97,9 @@ def contestable_for_citizen(
                 "this supply point has the tariff again (or you refused it): nothing to contest"
             )
         return ended, cycle
-    outcome = CycleOutcome.objects.filter(
-        cycle=cycle, unit_key=code, outcome__in=CONTESTABLE_OUTCOMES
-    ).first()
-    if outcome is None:
+    # Every unit's outcome is in the cycle's store (the database may hold only new grants and ends).
+    outcome = cycle_outcome(cycle, code)
+    if outcome is None or outcome["outcome"] not in CONTESTABLE_OUTCOMES:
         raise ReviewError("no ended tariff nor refusal to grant it for this supply point in the latest cycle")
     snapshot = cycle_customers_snapshot(cycle)
     holders = (
@@ -130,9 +129,7 @@ def review_open(*, account: CitizenAccount, supply_point_code: str, grounds: str
     workflow = _workflow(cycle.pack_id)
     pack = active_pack(cycle.pack_id)
     area_code = (
-        entitlement.area_code
-        if entitlement
-        else CycleOutcome.objects.get(cycle=cycle, unit_key=code).area_code
+        entitlement.area_code if entitlement else (cycle_outcome(cycle, code) or {}).get("area_code") or ""
     )
     now = timezone.now()
     initial = workflow.states[workflow.initial]
@@ -322,8 +319,8 @@ def link_current(review: EntitlementReview) -> str:
         return latest.household_key
     if review.entitlement is not None:
         return review.entitlement.household_key
-    outcome = CycleOutcome.objects.filter(cycle=review.cycle, unit_key=review.supply_point_code).first()
-    return outcome.household_key if outcome else ""
+    outcome = cycle_outcome(review.cycle, review.supply_point_code)
+    return (outcome or {}).get("household_key") or ""
 
 
 @transaction.atomic
@@ -383,14 +380,14 @@ def _back_date(review: EntitlementReview, eligible_from: dt.date) -> Entitlement
             raise ReviewError(
                 f"supply point {code} already had a grant in cycle {latest.pk}; ask the data team"
             )
-        outcome = CycleOutcome.objects.filter(cycle=review.cycle, unit_key=code).first()
+        outcome = cycle_outcome(review.cycle, code) or {}
         entitlement = Entitlement.objects.create(
             pack_id=review.pack_id,
             unit_key=code,
             household_key=household,
             supply_point_code=code,
             supplier_id=before.supplier_id if before else "",
-            area_code=before.area_code if before else (outcome.area_code if outcome else ""),
+            area_code=before.area_code if before else (outcome.get("area_code") or ""),
             status=Entitlement.Status.ACTIVE,
             valid_from=eligible_from,
             original_valid_from=today,

@@ -12,7 +12,11 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
 from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement
-from govreach.entitlements.selectors import MUNICIPALITY_CODE_LENGTH, cycle_latest_completed
+from govreach.entitlements.selectors import (
+    MUNICIPALITY_CODE_LENGTH,
+    cycle_latest_completed,
+    cycle_outcomes_query,
+)
 from govreach.registry.models import Area
 
 SMALL_COUNT = 10
@@ -67,13 +71,14 @@ def take_up_by_area(pack_id: str) -> TakeUp:
     if cycle is None:
         return TakeUp(None, [], TakeUpRow("", "", 0, 0))
     area = Substr("area_code", 1, MUNICIPALITY_CODE_LENGTH)
-    eligible = dict(
-        CycleOutcome.objects.filter(cycle=cycle, outcome__in=ESTIMATED_ELIGIBLE)
-        .annotate(area=area)
-        .values("area")
-        .annotate(n=Count("unit_key"))
-        .values_list("area", "n")
+    # Every unit's outcome is in the cycle's store (the database may hold only new grants and ends).
+    counted = cycle_outcomes_query(
+        cycle,
+        f"SELECT substr(coalesce(area_code, ''), 1, {MUNICIPALITY_CODE_LENGTH}) AS area, count(*) AS n "  # noqa: S608
+        "FROM outcomes WHERE list_contains($outcomes, outcome) GROUP BY 1",
+        {"outcomes": [str(o) for o in ESTIMATED_ELIGIBLE]},
     )
+    eligible = {row["area"]: int(row["n"]) for row in counted}
     enrolled = dict(
         Entitlement.objects.filter(pack_id=pack_id, status=Entitlement.Status.ACTIVE)
         .filter(Q(granted_in__decided_on__lte=cycle.decided_on))

@@ -153,17 +153,36 @@ def cycle_outcomes_path(cycle: Cycle) -> Path:
 
 def cycle_outcome(cycle: Cycle, unit_key: str) -> dict[str, Any] | None:
     """One unit's outcome in ``cycle`` (outcome, household, failing criteria, ...), from the cycle's store."""
+    rows = cycle_outcomes_query(cycle, "SELECT * FROM outcomes WHERE unit_key = $unit", {"unit": unit_key})
+    return rows[0] if rows else None
+
+
+def cycle_outcomes_query(
+    cycle: Cycle, sql: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of ``sql`` (DuckDB SQL over a relation ``outcomes``: every unit's outcome of ``cycle``).
+
+    ``outcomes`` has the columns of the cycle's store (unit_key, household_key, supplier_id, area_code,
+    link_method, outcome, failing_criteria, ...; see services._EXPORTS): the store is complete whatever
+    the pack's ``write.outcomes``, while the database holds only new grants and ends under ``changes``.
+    A cycle whose store is gone falls back to its CycleOutcome rows (complete under ``all`` only).
+    """
+    from govreach.entitlements.models import CycleOutcome
+
     path = cycle_outcomes_path(cycle)
-    if not path.exists():
-        return None
     with duckdb.connect() as con:
-        rows = con.execute(
-            "SELECT * FROM read_parquet($path) WHERE unit_key = $unit", {"path": str(path), "unit": unit_key}
-        ).fetchall()
-    if not rows:
-        return None
-    columns = pq.read_schema(path).names
-    return dict(zip(columns, rows[0], strict=True))
+        if path.exists():
+            # A file path under the cycles folder (settings), never a person's value.
+            quoted = "'" + str(path).replace("'", "''") + "'"
+            con.execute(f"CREATE VIEW outcomes AS SELECT * FROM read_parquet({quoted})")  # noqa: S608
+        else:
+            columns = ["unit_key", "household_key", "outcome", "failing_criteria", "area_code"]
+            rows = list(CycleOutcome.objects.filter(cycle=cycle).values_list(*columns))
+            stored = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
+            con.register("outcomes", stored)
+        result = con.execute(sql, params or {})
+        names = [d[0] for d in result.description or []]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def cycle_outcomes_arrow(cycle: Cycle, columns: list[str] | None = None) -> pa.Table:

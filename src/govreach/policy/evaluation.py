@@ -24,7 +24,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from govreach.catalogue.models import PackPilot
-from govreach.entitlements.models import Cycle, CycleOutcome, Entitlement
+from govreach.entitlements.models import Cycle, Entitlement
+from govreach.entitlements.selectors import cycle_outcomes_query
 from govreach.feedback.models import Rating
 from govreach.transparency.conf import min_count
 from govreach.transparency.figures import SATISFIED_FROM_RATING
@@ -142,11 +143,13 @@ class PilotEvaluation:
 def _granted_share(cycle: Cycle | None, codes: set[str], inside: bool) -> Share:
     if cycle is None:
         return Share(0, 0)
-    rows = CycleOutcome.objects.filter(cycle=cycle).exclude(outcome__in=["undetermined", "refused_kept"])
-    in_areas = Q(area_code__in=codes)
-    rows = rows.filter(in_areas) if inside else rows.exclude(in_areas)
-    counts = rows.aggregate(
-        n=Count("pk"), granted=Count("pk", filter=Q(outcome__in=["new_grant", "continuing"]))
+    # Every unit's outcome is in the cycle's store (the database may hold only new grants and ends).
+    [counts] = cycle_outcomes_query(
+        cycle,
+        "SELECT count(*) AS n, count(*) FILTER (WHERE outcome IN ('new_grant', 'continuing')) AS granted "
+        "FROM outcomes WHERE outcome NOT IN ('undetermined', 'refused_kept') "
+        "AND list_contains($codes, coalesce(area_code, '')) = $inside",
+        {"codes": sorted(codes), "inside": inside},
     )
     return Share(int(counts["granted"] or 0), int(counts["n"] or 0))
 

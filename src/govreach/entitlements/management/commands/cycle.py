@@ -86,7 +86,9 @@ class Command(BaseCommand):
             "--outcomes",
             choices=["all", "changes"],
             default=None,
-            help="every unit's outcome in the database, or only new grants and ends (default: the pack's)",
+            help="every unit's outcome in the database too, or only new grants and ends (default: the "
+            "pack's); every outcome is always in the cycle's store, where take-up, contests and evaluations "
+            "read it",
         )
         run.add_argument("--json", type=Path, default=None, help="also write the steps and report here")
         run.add_argument("--quiet", action="store_true", help="no progress bar and no report tables")
