@@ -55,13 +55,14 @@ pytest: env services
 # linkage) never touch the database, so they run once, above. So do the checks whose answer does not
 # depend on the database: the browser tests (axe, keyboard, no-JavaScript and page weight look at the
 # pages the same views draw from the same queries; the views' own tests run on both) and the Spark/DuckDB
-# equivalence of the cycle (both engines read the same registry files); and the kill -9 tests, whose
-# child processes run on a SQLite file of their own whatever the suite's database.
+# equivalence of the cycle (both engines read the same registry files); and the kill -9 tests and the
+# cycle benchmark's, whose child processes run on a SQLite file of their own whatever the suite's database.
 pytest-postgres: env services
 	scripts/with-postgres.sh $(RUN) pytest -p xdist -n 2 --dist loadgroup \
 		--ignore=tests/rules --ignore=tests/packs --ignore=tests/population --ignore=tests/linkage \
 		--ignore=tests/browser --ignore=tests/entitlements/test_spark.py \
-		--ignore=tests/entitlements/test_resume.py --ignore=tests/notify/test_crash.py \
+		--ignore=tests/entitlements/test_resume.py --ignore=tests/entitlements/test_bench.py \
+		--ignore=tests/notify/test_crash.py \
 		--ignore=tests/registry/test_import_kill.py
 
 packs-test: env

@@ -176,16 +176,19 @@ def test_running_the_same_cycle_twice_changes_nothing(run_cycle: RunCycle) -> No
     assert snapshot() == before
 
 
-def test_report_counts_add_up(run_cycle: RunCycle) -> None:
-    cycle = run_cycle(FIRST_ON)
+@pytest.mark.parametrize("outcome_rows", ["none", "changes", "all"])
+def test_report_counts_add_up(run_cycle: RunCycle, outcome_rows: str) -> None:
+    cycle = run_cycle(FIRST_ON, outcomes=outcome_rows)
     report = cycle.report
 
     in_store = Counter(r["outcome"] for r in cycle_outcomes_arrow(cycle, ["outcome"]).to_pylist())
     assert sum(report["outcomes"].values()) == report["units"] == sum(in_store.values())
     assert dict(in_store) == report["outcomes"]
-    # The pack's write.outcomes is ``changes``: the database holds the new grants and ends only.
+    # write.outcomes: which outcome rows the database holds besides the store.
     in_database = Counter(CycleOutcome.objects.filter(cycle=cycle).values_list("outcome", flat=True))
-    assert dict(in_database) == {k: n for k, n in report["outcomes"].items() if k in ("new_grant", "ended")}
+    kept = {"none": (), "changes": ("new_grant", "ended"), "all": tuple(report["outcomes"])}[outcome_rows]
+    assert dict(in_database) == {k: n for k, n in report["outcomes"].items() if k in kept}
+    assert cycle.steps["write"]["outcomes"] == outcome_rows
     assert sum(sum(per.values()) for per in report["by_area"].values()) == report["units"]
     assert sum(report["links"].values()) == report["units"]
     stored = Counter(m["kind"] for m in cycle_mismatches(cycle))

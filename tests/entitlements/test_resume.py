@@ -91,7 +91,7 @@ def uninterrupted(
     return state
 
 
-@pytest.mark.parametrize("kill_after", ["decide", "write:outcome_plan:2"])
+@pytest.mark.parametrize("kill_after", ["decide", "write:grant_plan:2"])
 def test_cycle_killed_half_way_resumes_to_the_uninterrupted_state(
     kill_after: str,
     migrated: Path,

@@ -73,6 +73,7 @@ class CycleBench:
     cpu_seconds: float = 0.0  # user + system time of the cycle process
     step_cpu_seconds: dict[str, float] = field(default_factory=dict)  # user + system time of each step
     load_average: tuple[float, float] = (0.0, 0.0)  # one-minute load average before and after the cycle
+    write_outcomes: str = ""  # the cycle's write.outcomes: outcome rows put in the database
 
 
 def baseline_scan_join(registries: Path, threads: int = 2) -> float:
@@ -100,7 +101,7 @@ def bench_cycle(
     seed: int,
     on: str,
     registries: Path | None = None,
-    outcomes: str = "changes",
+    outcomes: str | None = None,
     database_url: str | None = None,
     pack: str = PACK,
 ) -> CycleBench:
@@ -124,7 +125,9 @@ def bench_cycle(
         subprocess.run([*govreach, "migrate", "-v0", "--skip-checks"], env=env, check=True)  # noqa: S603
         result = home / "cycle.json"
         run = [*govreach, "cycle", "--skip-checks", "run", pack, "--on", on, "--registries", str(registries)]
-        run += ["--outcomes", outcomes, "--drop-workdir", "--json", str(result), "--quiet"]
+        run += ["--drop-workdir", "--json", str(result), "--quiet"]
+        if outcomes is not None:
+            run += ["--outcomes", outcomes]
         load_before = os.getloadavg()[0]
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with PeakMemory() as memory:
@@ -148,4 +151,5 @@ def bench_cycle(
         cpu_seconds=(cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
         load_average=(load_before, load_after),
         step_cpu_seconds=step_cpu,
+        write_outcomes=str(figures["steps"].get("write", {}).get("outcomes", "")),
     )

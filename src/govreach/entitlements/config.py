@@ -53,10 +53,11 @@ class EntitlementPolicy(_Strict):
 class Write(_Strict):
     batch_rows: int = 50_000
     # Every unit's outcome is always kept in the cycle's store (``<cycles>/<id>/outcomes.parquet``),
-    # which every reader uses (take-up, contests, reviews, pilot evaluations); ``changes`` puts only new
-    # grants and ends in the database (CycleOutcome) as well, ``all`` every unit (millions of rows at
-    # national scale, for those who want them in SQL).
-    outcomes: Literal["all", "changes"] = "changes"
+    # which every reader uses (take-up, contests, reviews, pilot evaluations). In the database as well
+    # (CycleOutcome): ``changes`` the new grants and ends, ``all`` every unit (millions of rows at national
+    # scale, for those who want them in SQL), ``none`` no row (the changes are the entitlements' own
+    # grant and end, with their cycle).
+    outcomes: Literal["all", "changes", "none"] = "changes"
 
 
 class CycleConfig(_Strict):

@@ -408,6 +408,7 @@ def _step_write(run: _Run) -> dict[str, int]:
     state.setdefault("cpu_seconds", 0.0)
     # A resumed write keeps the batch size it started with, so batch numbers mean the same rows.
     batch_rows = int(state.setdefault("batch_rows", run.config.write.batch_rows))
+    state.setdefault("outcomes", run.config.write.outcomes)  # which outcome rows the database got
     if connection.vendor == "sqlite":
         # Index pages stay in memory between batches (SQLite's default cache is 2 MB): at national
         # scale the inserts otherwise re-read the same index pages batch after batch.

@@ -681,11 +681,12 @@ def write_tables(ctx: StepContext) -> list[tuple[str, str]]:
                '' AS end_reason, {last} AS last_decision, coalesce(decision_key, '') AS decision_key,
                '' AS refusal_channel, pack_version
         FROM plan WHERE outcome = 'new_grant'"""
+    outcomes_kept = {"all": "true", "changes": "outcome IN ('new_grant', 'ended')", "none": "false"}
     outcome_plan = f"""
         SELECT row_number() OVER (ORDER BY unit_id, entitlement_id) AS seq, {int(ctx.cycle_id)} AS cycle_id, unit_id AS unit_key,
                coalesce(household_key, '') AS household_key, outcome, substr(failing_criteria, 1, 300) AS failing_criteria,
                coalesce(area_code, '') AS area_code
-        FROM plan {"WHERE outcome IN ('new_grant', 'ended')" if ctx.config.write.outcomes == "changes" else ""}"""
+        FROM plan WHERE {outcomes_kept[ctx.config.write.outcomes]}"""
     has_key = "coalesce(decision_key, '') <> ''"
     end_plan = f"""
         SELECT row_number() OVER (ORDER BY unit_id, entitlement_id) AS seq, {valid_to} AS valid_to, {int(ctx.cycle_id)} AS ended_in_id,

@@ -39,9 +39,10 @@ class Command(BaseCommand):
         c.add_argument("--on", default="2025-01-01", help="the cycle date YYYY-MM-DD")
         c.add_argument(
             "--outcomes",
-            choices=["all", "changes"],
-            default="changes",
-            help="every unit's outcome in the database too, or only new grants and ends",
+            choices=["all", "changes", "none"],
+            default=None,
+            help="outcome rows in the database: every unit's, new grants and ends, or none "
+            "(default: the pack's)",
         )
         c.add_argument("--database-url", default=None, help="run on this database (default: a new SQLite)")
         a = sub.add_parser("api", help="requests per second: eligibility API vs /healthz/, through WSGI")
@@ -113,7 +114,7 @@ class Command(BaseCommand):
         if result.generated_seconds is not None:
             generated = result.generated_seconds
             console.print(f"population of {result.households:,} households in {generated:.1f} s")
-        console.print(f"cycle of {result.units:,} supply points (write.outcomes={options['outcomes']})")
+        console.print(f"cycle of {result.units:,} supply points (write.outcomes={result.write_outcomes})")
         for name, seconds in result.steps.items():
             cpu = result.step_cpu_seconds.get(name, 0.0)
             console.print(f"  {name:<8} {seconds:8.1f} s (CPU {cpu:.1f} s)")

@@ -84,11 +84,11 @@ class Command(BaseCommand):
         run.add_argument("--drop-workdir", action="store_true", help="delete the working store when done")
         run.add_argument(
             "--outcomes",
-            choices=["all", "changes"],
+            choices=["all", "changes", "none"],
             default=None,
-            help="every unit's outcome in the database too, or only new grants and ends (default: the "
-            "pack's); every outcome is always in the cycle's store, where take-up, contests and evaluations "
-            "read it",
+            help="outcome rows in the database: every unit's, only new grants and ends, or none (default: "
+            "the pack's); every outcome is always in the cycle's store, where take-up, contests and "
+            "evaluations read it",
         )
         run.add_argument("--json", type=Path, default=None, help="also write the steps and report here")
         run.add_argument("--quiet", action="store_true", help="no progress bar and no report tables")
