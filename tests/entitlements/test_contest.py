@@ -9,11 +9,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from govreach.accounts.access import SESSION_STAFF_VERIFIED
 from govreach.accounts.models import StaffAssignment
 from govreach.cases.models import Decision
+from govreach.entitlements.contest import LINK_PROBLEMS
 from govreach.entitlements.models import Entitlement, EntitlementReview, LinkCorrection
+from govreach.entitlements.selectors import cycle_mismatches
 from govreach.notify.models import OutboxMessage
 from govreach.registry.models import Area
 
@@ -53,12 +56,13 @@ def test_a_contested_end_is_reviewed_the_link_fixed_and_the_tariff_back_dated(re
     person = holder_person(entitlement, registries, phone="+351910000031", language="en")
     notify(cycle)
     household = entitlement.household_key
-    # The supplier sends a wrong contracted power and drops the tax number: the tariff ends.
+    # The supplier sends a wrong contracted power and re-keys the address: the tariff ends.
+    code = entitlement.supply_point_code
     edit_registry(
         registries,
         "electricity_customers",
-        f"SELECT * REPLACE (CASE WHEN cpe = '{entitlement.supply_point_code}' THEN 9.9 ELSE power_kva END "
-        "AS power_kva) FROM src",
+        f"SELECT * REPLACE (CASE WHEN cpe = '{code}' THEN 9.9 ELSE power_kva END AS power_kva, "
+        f"CASE WHEN cpe = '{code}' THEN 'Rua Desconhecida 999, 1º' ELSE address END AS address) FROM src",
     )
     second = first_cycle(registries, SECOND_ON)
     notify(second)
@@ -86,6 +90,14 @@ def test_a_contested_end_is_reviewed_the_link_fixed_and_the_tariff_back_dated(re
     assert entitlement.supply_point_code in reviewer.get(f"/entitlements/{PACK}/reviews/").content.decode()
 
     url = f"/entitlements/reviews/{review.pk}/"
+    # The reviewer sees what the cycle found wrong when linking it (from the cycle's store): the
+    # re-keyed address among it.
+    review_page = reviewer.get(url).content.decode()
+    kinds = [m["kind"] for m in cycle_mismatches(second, supply_point_code=code)]
+    assert {"address_mismatch", "no_address_match"} & set(kinds)
+    for kind in kinds:
+        assert escape(str(LINK_PROBLEMS[kind])) in review_page
+    assert str(LINK_PROBLEMS["duplicate_supply_point"]) not in review_page
     assert reviewer.post(url, {"action": "start_review"}).status_code == 302
     bad = reviewer.post(url, {"action": "link", "household_key": "NOPE", "reason": "x"})
     assert bad.status_code == 422

@@ -18,6 +18,7 @@ import duckdb
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from govreach.accounts.models import CitizenAccount
 from govreach.cases.models import Application, CaseEvent, Decision
@@ -34,13 +35,23 @@ from govreach.entitlements.models import (
 )
 from govreach.entitlements.notifications import Contact, contact_for, notice_send
 from govreach.entitlements.partners import PACK_ID, cycle_customers_snapshot
-from govreach.entitlements.selectors import cycle_latest_completed, cycle_outcome
+from govreach.entitlements.selectors import cycle_latest_completed, cycle_mismatches, cycle_outcome
 from govreach.entitlements.services import pack_path
 from govreach.notify.services import InvalidRecipient, outbox_enqueue
 from govreach.packs.workflow import Workflow
 from govreach.registry.models import Area
 
 CONTESTABLE_OUTCOMES = (CycleOutcome.Outcome.NOT_ELIGIBLE, CycleOutcome.Outcome.UNDETERMINED)
+# What each kind of link mismatch means, as a reviewer reads it (steps.link_tables records them).
+LINK_PROBLEMS = {
+    "no_tax_number": _("the supplier holds no tax number for the contract"),
+    "unknown_tax_number": _("the tax authority does not know the contract's tax number"),
+    "address_mismatch": _("the contract's address differs from the tax registry's"),
+    "name_mismatch": _("the holder's name differs from the tax registry's"),
+    "ambiguous_address": _("several tax households live at the contract's address"),
+    "no_address_match": _("no tax household lives at the contract's address"),
+    "duplicate_supply_point": _("the supply point is listed more than once"),
+}
 REVIEWER_ROLES = ("tariff_reviewer", "tariff_reviewer_national")
 
 
@@ -321,6 +332,12 @@ def link_current(review: EntitlementReview) -> str:
         return review.entitlement.household_key
     outcome = cycle_outcome(review.cycle, review.supply_point_code)
     return (outcome or {}).get("household_key") or ""
+
+
+def link_problems(review: EntitlementReview) -> list[str]:
+    """What the contested cycle found wrong when linking the supply point (from the cycle's store)."""
+    found = cycle_mismatches(review.cycle, supply_point_code=review.supply_point_code)
+    return [str(LINK_PROBLEMS.get(m["kind"], m["kind"])) for m in found]
 
 
 @transaction.atomic
