@@ -114,10 +114,11 @@ class Entitlement(models.Model):
                 fields=["pack_id", "unit_key", "granted_in"], name="entitlements_one_grant_per_cycle"
             ),
         )
+        # Only the indexes some query uses: a cycle inserts millions of entitlements, each index a
+        # B-tree insert per row (no query looks entitlements up by household).
         indexes = (
             models.Index(fields=["pack_id", "status"], name="entitlements_pack_status"),
             models.Index(fields=["supplier_id", "status"], name="entitlements_supplier_status"),
-            models.Index(fields=["household_key"], name="entitlements_household"),
             models.Index(fields=["supply_point_code"], name="entitlements_supply_point"),
         )
 

@@ -2,9 +2,10 @@
 
 At national scale a cycle records millions of mismatches that nobody edits: inserting them row by row
 was a third of the cycle's write step. The mismatches of cycles run before this migration are written
-to their cycle's store first (nothing is lost), then the table is dropped. The outcome table's index on
-the cycle alone goes too: its unique constraint (cycle, unit) starts with the cycle and serves the same
-lookups.
+to their cycle's store first (nothing is lost), then the table is dropped. Two indexes that only slowed
+the cycle's inserts go too: the outcome table's on the cycle alone (its unique constraint (cycle, unit)
+starts with the cycle and serves the same lookups) and the entitlements' on the household (no query
+uses it).
 """
 
 from __future__ import annotations
@@ -84,5 +85,9 @@ class Migration(migrations.Migration):
         ),
         migrations.DeleteModel(
             name="LinkMismatch",
+        ),
+        migrations.RemoveIndex(
+            model_name="entitlement",
+            name="entitlements_household",
         ),
     ]
