@@ -221,3 +221,30 @@ def test_every_linked_household_the_truth_file_calls_eligible_is_granted(
     assert len(eligible & linked) > 20
     assert eligible & linked <= granted
     assert len(linked) > 0.95 * cycle.report["units"]
+
+
+class _Recorded:
+    """A progress bar that remembers each step's announced total and what it advanced."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int | None] = {}
+        self.done: Counter[str] = Counter()
+        self.current = ""
+
+    def step(self, name: str, total: int | None = None) -> None:
+        self.current = name
+        self.totals[name] = total
+
+    def advance(self, rows: int) -> None:
+        self.done[self.current] += rows
+
+
+def test_the_progress_bar_of_every_step_ends_full(run_cycle: RunCycle) -> None:
+    progress = _Recorded()
+    run_cycle(FIRST_ON, progress=progress, batch_rows=25)
+
+    assert list(progress.totals) == ["read", "link", "facts", "decide", "compare", "write", "report"]
+    sized = {name: total for name, total in progress.totals.items() if total is not None}
+    assert set(sized) == {"read", "link", "facts", "decide", "compare", "write"}
+    assert {name: progress.done[name] for name in sized} == sized
+    assert sized["write"] > 25  # the grants, in several batches

@@ -461,16 +461,30 @@ def _step_report(run: _Run) -> dict[str, int]:
     return {}
 
 
+_SQL_STEPS: dict[str, Callable[[steps.StepContext], list[tuple[str, str]]]] = {
+    "link": steps.link_tables,
+    "facts": steps.facts_tables,
+    "decide": steps.decide_tables,
+    "compare": steps.compare_tables,
+}
 _STEPS: dict[str, Callable[[_Run], dict[str, int]]] = {
     "read": _step_read,
-    "link": _sql_step(steps.link_tables),
-    "facts": _sql_step(steps.facts_tables),
-    "decide": _sql_step(steps.decide_tables),
-    "compare": _sql_step(steps.compare_tables),
+    **{name: _sql_step(builder) for name, builder in _SQL_STEPS.items()},
     "write": _step_write,
     "report": _step_report,
 }
-_STEP_SIZES = {"read": 6, "link": 15, "facts": 6, "decide": 1, "compare": 7, "report": 1}
+
+
+def _step_size(run: _Run, name: str) -> int | None:
+    """How many times the step advances the progress bar: one per dataset read, statement or row sent."""
+    if name == "read":
+        return len(_datasets(run.config)) + 1
+    if name in _SQL_STEPS:
+        return len(_SQL_STEPS[name](run.context))
+    if name == "write":
+        compared = run.cycle.steps["compare"]["rows"]
+        return sum(int(compared.get(table, 0)) for table in steps.WRITE_TABLES)
+    return None
 
 
 def _open_engine(cycle: Cycle, spark: Any | None) -> Engine:
@@ -620,11 +634,7 @@ def _run_step(run: _Run, name: str, beside: ThreadPoolExecutor) -> None:
         return
     if name == "write" and cycle.steps.get("write", {}).get("finished"):
         return
-    total = _STEP_SIZES.get(name)
-    if name == "write":
-        compared = cycle.steps["compare"]["rows"]
-        total = sum(int(compared.get(table, 0)) for table in steps.WRITE_TABLES)
-    run.progress.step(name, total)
+    run.progress.step(name, _step_size(run, name))
     started, cpu_started = time.perf_counter(), time.process_time()
     if name == "write":
         if run.engine.exports_beside_writes:

@@ -304,13 +304,22 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
     fresh_households = (
         "SELECT DISTINCT tax_household_id FROM tmp_fresh_links WHERE tax_household_id IS NOT NULL"
     )
-    # A freshly linked household's income: its largest figure in the tax records.
-    household_income = """
-        SELECT t.tax_household_id, max(t.household_income_eur) AS household_income_eur
+    # The members of every freshly linked household, with the largest household income of each
+    # member's tax records: one pass over the tax records gives both the members and the income.
+    person_key = f"coalesce(national_id, concat(name_key, '|', {_text(d, 'birth_date')}))"
+    fresh_members = f"""
+        SELECT t.tax_household_id, {person_key} AS person_key, min(t.national_id) AS national_id,
+               min(t.name_key) AS name_key, min(t.birth_date) AS birth_date, max(t.income_eur) AS income_eur,
+               max(t.household_income_eur) AS household_income_eur
         FROM tmp_tax t JOIN tmp_fresh_households f ON f.tax_household_id = t.tax_household_id
-        GROUP BY t.tax_household_id"""
+        GROUP BY t.tax_household_id, {person_key}"""
+    # A freshly linked household's income: its largest figure in the tax records (the largest of its
+    # members' largest).
+    household_income = """
+        SELECT tax_household_id, max(household_income_eur) AS household_income_eur
+        FROM tmp_fresh_members GROUP BY tax_household_id"""
     links = f"""
-        SELECT c.cpe, c.record_id, c.national_id, c.supplier_id, c.area_code, c.fingerprint, c.is_rechecked,
+        SELECT c.cpe, c.record_id, c.supplier_id, c.area_code, c.fingerprint, c.is_rechecked,
                c.power_kva, c.voltage, c.is_domestic_use, c.is_own_name, c.is_permanent_home,
                CASE WHEN c.is_rechecked THEN f.tax_household_id ELSE p.tax_household_id END AS tax_household_id,
                CASE WHEN c.is_rechecked THEN f.link_method ELSE p.link_method END AS link_method,
@@ -323,12 +332,9 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         LEFT JOIN prev_links p ON p.cpe = c.cpe AND NOT c.is_rechecked"""
     # The members of every freshly linked household; those of a household only unchanged contracts link
     # to are the previous cycle's.
-    person_key = f"coalesce(national_id, concat(name_key, '|', {_text(d, 'birth_date')}))"
-    tax_members = f"""
-        SELECT t.tax_household_id, {person_key} AS person_key, min(t.national_id) AS national_id,
-               min(t.name_key) AS name_key, min(t.birth_date) AS birth_date, max(t.income_eur) AS income_eur
-        FROM tmp_tax t JOIN tmp_fresh_households f ON f.tax_household_id = t.tax_household_id
-        GROUP BY t.tax_household_id, {person_key}
+    tax_members = """
+        SELECT tax_household_id, person_key, national_id, name_key, birth_date, income_eur
+        FROM tmp_fresh_members
         UNION ALL
         SELECT p.tax_household_id, p.person_key, p.national_id, p.name_key, p.birth_date, p.income_eur
         FROM prev_members p
@@ -405,6 +411,8 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         ("tmp_fresh_links", fresh_links),
         ("tmp_hits", free()),
         ("tmp_fresh_households", fresh_households),
+        ("tmp_fresh_members", fresh_members),
+        ("tmp_tax", free()),
         ("tmp_household_income", household_income),
         ("links", links),
         ("tmp_household_income", free()),
@@ -415,7 +423,7 @@ def link_tables(ctx: StepContext) -> list[tuple[str, str]]:
         ("tmp_fresh_links", free()),
         ("tmp_contracts", free()),
         ("tax_members", tax_members),
-        ("tmp_tax", free()),
+        ("tmp_fresh_members", free()),
         ("tmp_fresh_households", free()),
     ]
 
