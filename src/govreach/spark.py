@@ -7,6 +7,7 @@ loopback only, and Splink's string-similarity functions (jaro_winkler...) on the
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from typing import Any
@@ -16,6 +17,10 @@ def spark_session(*, app_name: str = "govreach", memory: str = "1g", cores: int 
     """The process's Spark session, created with GovReach's settings if none exists yet."""
     from pyspark.sql import SparkSession
     from splink.internals.spark.jar_location import similarity_jar_location
+
+    # py4j logs every connection it closes at INFO, also from finalizers at interpreter exit, when the
+    # log stream may already be closed ("--- Logging error ---" after a run): warnings only.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
     session = (
         SparkSession.builder.master(os.environ.get("GOVREACH_SPARK_MASTER", f"local[{cores}]"))
