@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -31,3 +33,20 @@ def test_demo_setup_lists_services_and_urls_and_can_run_twice(pt_service_pack: S
 def test_demo_setup_without_packs_says_how_to_load_them() -> None:
     out = run_setup()
     assert "govreach packs load packs/" in out
+
+
+def test_the_demo_suppliers_sample_list_is_accepted_as_it_is(
+    pt_service_pack: ServicePack, settings: Any, tmp_path: Path
+) -> None:
+    from govreach.entitlements.partners import customer_list_parse
+
+    settings.DEBUG = True  # the demo accounts and the supplier's sample list
+    settings.VAR_DIR = tmp_path
+    out = run_setup()
+    [sample] = list((tmp_path / "demo").glob("customer-list-*.csv"))
+    assert str(sample) in out
+    supplier_id = sample.stem.removeprefix("customer-list-")
+
+    table = customer_list_parse(sample.read_bytes(), supplier_id=supplier_id)
+
+    assert table.num_rows == len(sample.read_text(encoding="utf-8").splitlines()) - 1 > 10

@@ -132,7 +132,9 @@ def step_entitlements(ctx: DemoContext) -> StepReport:
     rows = (
         duckdb.connect()
         .execute(
-            f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM read_parquet(?) WHERE supplier_id = ? ORDER BY cpe",  # noqa: S608
+            # One row per supply point, as the upload requires (the population lists some twice).
+            f"SELECT DISTINCT ON (cpe) {', '.join(REQUIRED_COLUMNS)} FROM read_parquet(?) "  # noqa: S608
+            "WHERE supplier_id = ? ORDER BY cpe, record_id",
             [customers_dataset_path(registries).as_posix(), supplier_id],
         )
         .fetchall()
