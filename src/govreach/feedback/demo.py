@@ -209,17 +209,9 @@ def _demo_visit_rating() -> CitizenAccount | None:
     if account.person_id is None:
         account.person = person
         account.save(update_fields=["person"])
-    try:
-        services.rating_submit(
-            account=account,
-            kind=Rating.Kind.VISIT,
-            key=str(visit.pk),
-            rating=4,
-            comment="The nurse explained my blood pressure results clearly.",
-        )
-    except services.NotPermitted:
-        return None
-    return account
+    return _rated(
+        account, Rating.Kind.VISIT, str(visit.pk), 4, "The nurse explained my blood pressure results clearly."
+    )
 
 
 def _demo_course_rating() -> CitizenAccount | None:
@@ -255,14 +247,15 @@ def _demo_course_rating() -> CitizenAccount | None:
     except InvalidPhone:
         return None
     account, _created = citizen_account_get_or_create(phone=phone, language=registration.language or "pt-BR")
+    return _rated(
+        account, Rating.Kind.COURSE, str(registration.pk), 5, "My daughter got into the federal institute."
+    )
+
+
+def _rated(account: CitizenAccount, kind: str, key: str, rating: int, comment: str) -> CitizenAccount | None:
+    """``account`` after it rated the service (a second run keeps the first rating); None if it may not."""
     try:
-        services.rating_submit(
-            account=account,
-            kind=Rating.Kind.COURSE,
-            key=str(registration.pk),
-            rating=5,
-            comment="My daughter got into the federal institute.",
-        )
+        services.rating_submit(account=account, kind=kind, key=key, rating=rating, comment=comment)
     except services.NotPermitted:
         return None
     return account

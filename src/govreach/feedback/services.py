@@ -486,17 +486,14 @@ def grievance_file_by_sms(*, phone: str, text: str, language: str, key: str) -> 
     area = area_for_phone(phone)
     if area is None or not text.strip():
         return "complaint_refused"
-    account = CitizenAccount.objects.filter(phone=phone).first()
-    grievance_file(
+    _grievance_file_from_phone(
+        source=Grievance.Source.SMS,
+        phone=phone,
         category="other",
         area=area,
-        text=text[:TEXT_MAX_CHARS],
-        source=Grievance.Source.SMS,
-        complainant=account.user if account is not None else None,
-        contact_channel="sms",
-        contact=phone,
+        text=text,
         language=language,
-        idempotency_key=f"sms:{key}"[:100],
+        key=key,
     )
     return "complaint_filed"
 
@@ -510,17 +507,33 @@ def grievance_file_by_ussd(
     ``key`` (the session and what was keyed in) files it once, however often the gateway retries;
     FeedbackError when the category or the text cannot be filed.
     """
+    return _grievance_file_from_phone(
+        source=Grievance.Source.USSD,
+        phone=phone,
+        category=category,
+        area=area,
+        text=text,
+        language=language,
+        key=key,
+    )
+
+
+def _grievance_file_from_phone(
+    *, source: str, phone: str, category: str, area: Area, text: str, language: str, key: str
+) -> Grievance:
+    """A grievance from a phone channel (SMS or USSD): kept informed by SMS, filed by the citizen's account
+    when the phone has one, once per ``key`` of that channel."""
     account = CitizenAccount.objects.filter(phone=phone).first()
     filed = grievance_file(
         category=category,
         area=area,
         text=text[:TEXT_MAX_CHARS],
-        source=Grievance.Source.USSD,
+        source=source,
         complainant=account.user if account is not None else None,
         contact_channel="sms",
         contact=phone,
         language=language,
-        idempotency_key=f"ussd:{key}"[:100],
+        idempotency_key=(str(source) + ":" + key)[:100],
     )
     return filed.grievance
 
